@@ -1,0 +1,79 @@
+/**
+ * Configuration, read once from the environment and validated at startup: a bad value stops the process
+ * with a message naming the variable, instead of failing on the first request.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Unset: the service starts its own embedded PostgreSQL under `dataDir`. */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  dataDir: string;
+  bodyLimitBytes: number;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const value = this.env[name];
+    return value === undefined || value === '' ? fallback : value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!allowed.includes(raw as T)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new Reader(env);
+  const databaseUrl = read.optional('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
+    read.problems.push('DATABASE_URL must look like postgresql://user:password@host:5432/database');
+  }
+  const config: AppConfig = {
+    nodeEnv: read.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const),
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.int('PORT', 3000, 0, 65535),
+    databaseUrl,
+    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    dataDir: read.string('DATA_DIR', '.data'),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    logLevel: read.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

@@ -1,0 +1,63 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiErrorBody } from './api-error';
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+}
+
+/** Prisma known-request errors that a client can cause, and what they mean over HTTP. */
+const PRISMA_STATUS: Record<string, { status: number; message: string }> = {
+  P2002: { status: HttpStatus.CONFLICT, message: 'A resource with the same unique value already exists' },
+  P2003: { status: HttpStatus.CONFLICT, message: 'The operation refers to a resource that does not exist or is still referenced' },
+  P2025: { status: HttpStatus.NOT_FOUND, message: 'Resource not found' },
+  // No pooled connection within the transaction's maxWait: the service is overloaded, not the client wrong.
+  P2028: { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The service is busy, retry shortly' },
+};
+
+/** Fastify's own errors (raised before a route handler runs) with the message a client should read. */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty but Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type: send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+};
+
+/**
+ * Turns anything thrown while handling a request into `{ message, errors? }` with the right status.
+ * Unknown errors become a 500 whose details stay in the log, never in the response.
+ */
+export function toErrorResponse(exception: unknown, logger: Logger): { status: number; body: ApiErrorBody } {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    // Nest wraps Fastify's own errors (raised before a handler runs) in an HttpException.
+    const fastifyCode = (exception.cause as FastifyLikeError | undefined)?.code;
+    if (fastifyCode && fastifyCode in FASTIFY_MESSAGES) return { status, body: { message: FASTIFY_MESSAGES[fastifyCode] } };
+    const response = exception.getResponse();
+    if (typeof response === 'string') return { status, body: { message: response } };
+    const { message, errors } = response as { message?: unknown; errors?: ApiErrorBody['errors'] };
+    const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+    return { status, body: errors ? { message: text, errors } : { message: text } };
+  }
+  const error = exception as FastifyLikeError;
+  if (typeof error?.code === 'string' && error.code in PRISMA_STATUS) {
+    const mapped = PRISMA_STATUS[error.code];
+    return { status: mapped.status, body: { message: mapped.message } };
+  }
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { message: 'Internal server error' } };
+}
+
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toErrorResponse(exception, this.logger);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+}

@@ -1,0 +1,7 @@
+export * from './database.module';
+export * from './prisma.service';
+export * from './database-url';
+export * from './embedded-postgres';
+export * from './migrations';
+export { Prisma } from './generated/prisma/client';
+export type { Listing, ListingPrice } from './generated/prisma/client';

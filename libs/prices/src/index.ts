@@ -1,0 +1,3 @@
+export * from './prices.module';
+export * from './price-history.service';
+export * from './dto/price-entry.view';
