@@ -5,6 +5,13 @@
  * all were whole numbers. Dates were UTC without a zone and are kept to the millisecond.
  */
 import type { PrismaClient } from '../libs/database/src/generated/prisma/client';
+import { hashPassword } from '../libs/auth/src/passwords';
+
+/**
+ * The account that owns the demo listings in the embedded demo database (and only there: the seed
+ * never runs against DATABASE_URL). Its password is public on purpose, like the data it guards.
+ */
+export const DEMO_OWNER = { email: 'demo@listing-api.test', password: 'demo-password' } as const;
 
 interface DemoListing {
   name: string;
@@ -197,15 +204,22 @@ export function describeDemoListing(row: DemoListing): string {
 }
 
 /**
- * Inserts the demo listings, each with its initial price as the first history entry, in one
- * transaction, and only into an empty listing table, so restarting the demo never duplicates them.
- * Returns how many listings were inserted.
+ * Inserts the demo owner and the demo listings, each with its initial price as the first history
+ * entry, in one transaction, and only into an empty listing table, so restarting the demo never
+ * duplicates them. Returns how many listings were inserted.
  */
 export async function seedDemoListings(prisma: PrismaClient): Promise<number> {
+  const passwordHash = await hashPassword(DEMO_OWNER.password);
   return prisma.$transaction(async (tx) => {
     // Taken inside the transaction so two processes starting at once cannot both seed.
     await tx.$executeRaw`LOCK TABLE listing IN EXCLUSIVE MODE`;
     if ((await tx.listing.count()) > 0) return 0;
+    const owner = await tx.user.upsert({
+      where: { email: DEMO_OWNER.email },
+      create: { email: DEMO_OWNER.email, passwordHash },
+      update: {},
+      select: { id: true },
+    });
     for (const row of DEMO_LISTINGS) {
       const created = new Date(row.createdDate);
       const listing = await tx.listing.create({
@@ -224,10 +238,11 @@ export async function seedDemoListings(prisma: PrismaClient): Promise<number> {
           latestPriceEur: row.priceEur,
           createdDate: created,
           updatedDate: new Date(row.updatedDate),
+          ownerId: owner.id,
         },
       });
       await tx.listingPrice.create({ data: { listingId: listing.id, priceEur: row.priceEur, createdDate: created } });
     }
     return DEMO_LISTINGS.length;
-  });
+  }, { timeout: 30_000 });
 }

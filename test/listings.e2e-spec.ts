@@ -1,6 +1,6 @@
 import { ApiClient } from './support/http';
 import { Listing, PriceEntry, aListing } from './support/listings';
-import { TestApp, startTestApp } from './support/test-app';
+import { TestApp, signUp, startTestApp } from './support/test-app';
 
 const RFC3339_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -10,7 +10,7 @@ describe('listings (contract endpoints)', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    api = new ApiClient(testApp.baseUrl);
+    api = (await signUp(testApp)).api;
   });
   afterAll(() => testApp.close());
 

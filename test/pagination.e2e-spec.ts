@@ -1,6 +1,6 @@
 import { ApiClient, nextPageUrl } from './support/http';
 import { Listing, PriceEntry, aListing } from './support/listings';
-import { TestApp, startTestApp } from './support/test-app';
+import { TestApp, signUp, startTestApp } from './support/test-app';
 
 describe('key pagination', () => {
   let testApp: TestApp;
@@ -8,7 +8,7 @@ describe('key pagination', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    api = new ApiClient(testApp.baseUrl);
+    api = (await signUp(testApp)).api;
     // Enough rows that the default page size (50) cannot hold them all, whatever else the run created.
     for (let i = 0; i < 12; i += 1) await api.post('/listings', aListing());
   });

@@ -1,6 +1,6 @@
 import { ApiClient } from './support/http';
 import { Listing, PriceEntry, aListing } from './support/listings';
-import { TestApp, startTestApp } from './support/test-app';
+import { TestApp, signUp, startTestApp } from './support/test-app';
 
 describe('price history', () => {
   let testApp: TestApp;
@@ -8,7 +8,7 @@ describe('price history', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    api = new ApiClient(testApp.baseUrl);
+    api = (await signUp(testApp)).api;
   });
   afterAll(() => testApp.close());
 

@@ -1,6 +1,6 @@
 import { ApiClient } from './support/http';
 import { aListing } from './support/listings';
-import { TestApp, startTestApp } from './support/test-app';
+import { TestApp, signUp, startTestApp } from './support/test-app';
 
 interface ValidationBody {
   message: string;
@@ -70,7 +70,7 @@ describe('validation of listing bodies', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    api = new ApiClient(testApp.baseUrl);
+    api = (await signUp(testApp)).api;
     existingId = (await api.post<{ id: number }>('/listings', aListing())).body.id;
   });
   afterAll(() => testApp.close());
@@ -125,7 +125,7 @@ describe('malformed requests', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp({ BODY_LIMIT_BYTES: '16384' });
-    api = new ApiClient(testApp.baseUrl);
+    api = (await signUp(testApp)).api;
   });
   afterAll(() => testApp.close());
 

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { resolveJwtSecret } from '@app/auth';
 import { AppConfig } from '@app/common';
 import { AppModule } from './app.module';
 
@@ -11,7 +12,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const adapter = new FastifyAdapter({ bodyLimit: config.bodyLimitBytes, trustProxy: false });
   // The API speaks JSON only: without Fastify's text/plain parser any other body is a 415.
   adapter.getInstance().removeContentTypeParser('text/plain');
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, resolveJwtSecret(config)), adapter, {
     logger: loggerLevels(config.logLevel),
     bufferLogs: false,
   });

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ensureAdmin } from '@app/auth';
 import { ConfigError, loadConfig } from '@app/common';
+import { PrismaService } from '@app/database';
 import { createApp } from './create-app';
 import { prepareDatabase } from './database-bootstrap';
 
@@ -9,6 +11,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await prepareDatabase(config);
   const app = await createApp(config, database.url);
+  const { adminEmail, adminPassword } = config.auth;
+  if (adminEmail && adminPassword) await ensureAdmin(app.get(PrismaService), adminEmail, adminPassword);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -3,6 +3,12 @@
  * (see prisma.config.ts). Prisma 6.19's CLI would otherwise download a native schema engine, which
  * these machines cannot reach. Upstream gaps in @prisma/adapter-pg 6.19 are worked around here
  * (prisma/prisma issue 27403); nothing at runtime uses this file.
+ *
+ * Not fixable here (Prisma 6.19.3 CLI/engine): `migrate dev --create-only` writes its migration and
+ * then exits 1 with "null pointer passed to rust" (the CLI frees the wasm engine twice); `migrate dev`
+ * on a database with unapplied migrations applies them, then fails with "PostgreSQL shadow DB must be
+ * provided through an external factory" (evaluateDataLoss cannot reach connectToShadowDb), and a
+ * second run succeeds. Run `migrate deploy` first to avoid the latter.
  */
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -33,7 +39,7 @@ interface PgResultLike {
 
 /**
  * Positions of the columns that were Postgres' one-byte "char" type, keyed by the result's `rows`
- * array. adapter-pg returns that very array from queryRaw, so `withCharacterColumns` can find the
+ * array. adapter-pg returns that very array from queryRaw, so `characterAwareQueryRaw` can find the
  * positions again after adapter-pg has mapped the (relabelled) fields to column types. A WeakMap
  * keyed per result is safe under concurrent queries and frees itself with the result.
  */
@@ -43,7 +49,7 @@ const charColumnsByRows = new WeakMap<object, number[]>();
  * The schema engine's catalog queries return Postgres' internal "char" (oid 18) and name (oid 19)
  * columns, which adapter-pg 6.19 cannot map to a column type ("Column type ... could not be
  * deserialized"). Both are plain text on the wire, so relabel them as text here, and remember where
- * the "char" columns were: see withCharacterColumns for why those need more than text.
+ * the "char" columns were: see characterAwareQueryRaw for why those need more than text.
  */
 function retypeCatalogFields(result: unknown): void {
   const results = Array.isArray(result) ? result : [result];

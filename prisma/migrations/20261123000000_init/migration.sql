@@ -40,8 +40,8 @@ CREATE TABLE "listing_price" (
 );
 
 -- CreateIndex
--- INCLUDE (price_eur): "all prices of listing X, oldest first" is answered from the index alone.
-CREATE INDEX "listing_price_history_idx" ON "listing_price"("listing_id", "created_date", "id") INCLUDE ("price_eur");
+-- price_eur as the last key column: "all prices of listing X, oldest first" is answered from the index alone.
+CREATE INDEX "listing_price_history_idx" ON "listing_price"("listing_id", "created_date", "id", "price_eur");
 
 -- AddForeignKey
 ALTER TABLE "listing_price" ADD CONSTRAINT "listing_price_listing_id_fkey" FOREIGN KEY ("listing_id") REFERENCES "listing"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -11,12 +11,37 @@ describe('loadConfig', () => {
       dataDir: '.data',
       bodyLimitBytes: 102400,
       logLevel: 'log',
+      auth: {
+        jwtSecret: undefined,
+        accessTokenTtlSeconds: 900,
+        refreshTokenTtlSeconds: 2_592_000,
+        adminEmail: undefined,
+        adminPassword: undefined,
+        rateLimitPerIp: 20,
+        rateLimitPerAccount: 5,
+      },
     });
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgresql://u:p@db:5432/listings', DATABASE_POOL_SIZE: '20', NODE_ENV: 'production' });
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://u:p@db:5432/listings',
+      DATABASE_POOL_SIZE: '20',
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+    });
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgresql://u:p@db:5432/listings', databasePoolSize: 20, nodeEnv: 'production' });
+  });
+
+  it('refuses to start in production without a strong JWT secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32 bytes/);
+  });
+
+  it('wants the first admin\'s email and password together', () => {
+    expect(() => loadConfig({ ADMIN_EMAIL: 'root@example.test' })).toThrow(/set together/);
   });
 
   it('names every bad variable at once', () => {

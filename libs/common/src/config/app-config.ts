@@ -12,7 +12,24 @@ export interface AppConfig {
   dataDir: string;
   bodyLimitBytes: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  auth: AuthConfig;
 }
+
+export interface AuthConfig {
+  /** Unset outside production: a secret generated once and kept in DATA_DIR/jwt-secret. */
+  jwtSecret?: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** With adminPassword: this account exists and is an active admin after startup. */
+  adminEmail?: string;
+  adminPassword?: string;
+  /** Attempts per minute at login, register and refresh, per client IP and per account. */
+  rateLimitPerIp: number;
+  rateLimitPerAccount: number;
+}
+
+/** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
+export const MIN_JWT_SECRET_BYTES = 32;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -73,7 +90,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: read.string('DATA_DIR', '.data'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: read.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    auth: {
+      jwtSecret: read.optional('JWT_SECRET'),
+      accessTokenTtlSeconds: read.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+      refreshTokenTtlSeconds: read.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+      adminEmail: read.optional('ADMIN_EMAIL'),
+      adminPassword: read.optional('ADMIN_PASSWORD'),
+      rateLimitPerIp: read.int('AUTH_RATE_LIMIT_PER_IP', 20, 1, 100_000),
+      rateLimitPerAccount: read.int('AUTH_RATE_LIMIT_PER_ACCOUNT', 5, 1, 100_000),
+    },
   };
+  const { jwtSecret, adminEmail, adminPassword } = config.auth;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES) {
+    read.problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes (try: openssl rand -base64 48)`);
+  }
+  if (config.nodeEnv === 'production' && jwtSecret === undefined) {
+    read.problems.push('JWT_SECRET is required when NODE_ENV=production');
+  }
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    read.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 256)) {
+    read.problems.push('ADMIN_PASSWORD must be 8 to 256 characters');
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

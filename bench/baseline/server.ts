@@ -1,0 +1,218 @@
+/**
+ * The baseline the service is benchmarked against: the same endpoints and the same JSON, written the
+ * plainest fast way — node:http, node-postgres with named prepared statements, no framework, no ORM.
+ * Whatever the service costs beyond this is the price of NestJS, Fastify, validation and Prisma.
+ *
+ * Env: DATABASE_URL (required), PORT (3001), HOST (127.0.0.1), DATABASE_POOL_SIZE (10), JWT_SECRET
+ * (required for PUT), BODY_LIMIT_BYTES (102400).
+ */
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createSecretKey, KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { Pool, PoolClient, QueryConfig } from 'pg';
+import { HttpError, ListingFilter, listingQuery, parseListingWrite, parseQuery, toListingView, ListingRow, encodeCursor, decodeCursor, nextLink, LISTING_COLUMNS } from './wire';
+
+const MAX_INT4 = 2_147_483_647;
+const env = process.env;
+const databaseUrl = env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL must be set');
+const port = Number(env.PORT ?? 3001);
+const host = env.HOST ?? '127.0.0.1';
+const bodyLimit = Number(env.BODY_LIMIT_BYTES ?? 100 * 1024);
+// A KeyObject, not the string: jsonwebtoken re-imports a string secret on every verify (~50x slower).
+const jwtKey: KeyObject | undefined = env.JWT_SECRET ? createSecretKey(Buffer.from(env.JWT_SECRET, 'utf8')) : undefined;
+
+const pool = new Pool({ connectionString: databaseUrl, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
+
+const SQL = {
+  historyFirst: 'SELECT id, price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT $2',
+  historyAfter:
+    'SELECT id, price_eur, created_date FROM listing_price WHERE listing_id = $1 AND (created_date, id) > ($2, $3) ORDER BY created_date, id LIMIT $4',
+  historyExists: 'SELECT 1 FROM listing_price WHERE listing_id = $1 LIMIT 1',
+  listingById: `SELECT ${LISTING_COLUMNS} FROM listing WHERE id = $1`,
+  user: 'SELECT role, active, token_version FROM app_user WHERE id = $1',
+  lock: 'SELECT owner_id, latest_price_eur, updated_date FROM listing WHERE id = $1 FOR UPDATE',
+  update: `UPDATE listing SET name = $2, description = $3, building_type = $4, surface_area_m2 = $5, rooms_count = $6, bedrooms_count = $7,
+             contact_phone_number = $8, street_address = $9, postal_code = $10, city = $11, country = $12, latest_price_eur = $13, updated_date = $14
+           WHERE id = $1 RETURNING ${LISTING_COLUMNS}`,
+  recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
+};
+
+/** Named statements: node-postgres prepares each once per connection and then only binds and executes. */
+function statement(name: keyof typeof SQL, values: unknown[]): QueryConfig {
+  return { name, text: SQL[name], values };
+}
+
+interface PriceRow {
+  id: string; // int8 arrives as a string, exactly what the cursor holds
+  price_eur: string;
+  created_date: Date;
+}
+
+async function priceHistory(id: number, url: URL, res: ServerResponse): Promise<void> {
+  const query = parseQuery(url, { limit: [1, 1000] });
+  const limit = query.limit ?? 100;
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, (raw) =>
+    typeof raw.at === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(raw.at) && typeof raw.id === 'string' && /^\d{1,18}$/.test(raw.id)
+      ? { at: raw.at, id: raw.id }
+      : undefined,
+  );
+  const { rows } = await pool.query<PriceRow>(
+    after ? statement('historyAfter', [id, after.at, after.id, limit + 1]) : statement('historyFirst', [id, limit + 1]),
+  );
+  if (rows.length === 0 && (await pool.query(statement('historyExists', [id]))).rowCount === 0) {
+    throw new HttpError(404, `Listing ${id} not found`);
+  }
+  const kept = rows.length > limit ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  const link = rows.length > limit ? nextLink(url, encodeCursor({ at: last.created_date.toISOString(), id: last.id })) : undefined;
+  send(res, 200, kept.map((row) => ({ price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() })), link);
+}
+
+async function listListings(url: URL, res: ServerResponse): Promise<void> {
+  const query = parseQuery(url, { limit: [1, 200], min_price: [0, 999_999_999_999], max_price: [0, 999_999_999_999] });
+  const filter: ListingFilter = { ...query, limit: query.limit ?? 50 };
+  const { rows } = await pool.query<ListingRow>(listingQuery(filter));
+  const kept = rows.length > filter.limit ? rows.slice(0, filter.limit) : rows;
+  const last = kept[kept.length - 1];
+  const link =
+    rows.length > filter.limit
+      ? nextLink(url, encodeCursor(filter.sort === 'price' ? { price: Number(last.latest_price_eur), id: last.id } : { id: last.id }))
+      : undefined;
+  send(res, 200, kept.map(toListingView), link);
+}
+
+async function getListing(id: number, res: ServerResponse): Promise<void> {
+  const { rows } = await pool.query<ListingRow>(statement('listingById', [id]));
+  if (rows.length === 0) throw new HttpError(404, `Listing ${id} not found`);
+  send(res, 200, toListingView(rows[0]));
+}
+
+interface Caller {
+  id: number;
+  admin: boolean;
+}
+
+/** The bearer token's user, if the token is valid and still current (same token_version, account active). */
+async function authenticate(req: IncomingMessage): Promise<Caller> {
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  if (!token || !jwtKey) throw new HttpError(401, 'Authentication required');
+  let claims: jwt.JwtPayload;
+  try {
+    const verified = jwt.verify(token, jwtKey, { algorithms: ['HS256'], issuer: 'listing-api', audience: 'listing-api' });
+    if (typeof verified === 'string') throw new Error('not a JSON payload');
+    claims = verified;
+  } catch {
+    throw new HttpError(401, 'Invalid or expired token');
+  }
+  const sub = claims.sub;
+  const ver: unknown = claims.ver;
+  if (typeof claims.exp !== 'number' || typeof sub !== 'string' || !/^\d{1,10}$/.test(sub) || Number(sub) > MAX_INT4 || typeof ver !== 'number') {
+    throw new HttpError(401, 'Invalid or expired token');
+  }
+  const { rows } = await pool.query<{ role: string; active: boolean; token_version: number }>(statement('user', [Number(sub)]));
+  const user = rows[0];
+  if (!user || !user.active || user.token_version !== ver) throw new HttpError(401, 'Invalid or expired token');
+  return { id: Number(sub), admin: user.role === 'ADMIN' };
+}
+
+async function replaceListing(id: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const caller = await authenticate(req);
+  const dto = parseListingWrite(await readJson(req));
+  const client: PoolClient = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    // The listing and its history entry change together or not at all; the row lock serialises writers,
+    // so each compares its price with the one the previous writer committed.
+    await client.query('BEGIN');
+    const locked = await client.query<{ owner_id: number; latest_price_eur: string; updated_date: Date }>(statement('lock', [id]));
+    const current = locked.rows[0];
+    if (!current) throw new HttpError(404, `Listing ${id} not found`);
+    if (current.owner_id !== caller.id && !caller.admin) throw new HttpError(403, 'Only the owner of a listing may change it');
+    const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
+    const { rows } = await client.query<ListingRow>(
+      statement('update', [
+        id, dto.name, dto.description, dto.building_type, dto.surface_area_m2, dto.rooms_count, dto.bedrooms_count, dto.contact_phone_number ?? null,
+        dto.postal_address.street_address, dto.postal_address.postal_code, dto.postal_address.city, dto.postal_address.country, dto.latest_price_eur, at,
+      ]),
+    );
+    if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
+      await client.query(statement('recordPrice', [id, dto.latest_price_eur, at]));
+    }
+    await client.query('COMMIT');
+    send(res, 200, toListingView(rows[0]));
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (failed = rollbackError));
+    throw error;
+  } finally {
+    // A connection whose ROLLBACK failed is in an unknown state: pass the error so the pool discards it.
+    client.release(failed);
+  }
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return Promise.reject(new HttpError(415, 'Send a JSON body (Content-Type: application/json)'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > bodyLimit) {
+        reject(new HttpError(413, `Request body is larger than ${bodyLimit} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new HttpError(400, 'Malformed JSON body'));
+      }
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, link?: string): void {
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) };
+  if (link) headers.link = link;
+  res.writeHead(status, headers).end(payload);
+}
+
+function parseId(raw: string): number {
+  const id = Number(raw);
+  if (!/^\d{1,10}$/.test(raw) || id > MAX_INT4) throw new HttpError(400, 'The id must be an integer from 0 to 2147483647');
+  return id;
+}
+
+async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://placeholder');
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (parts[0] === 'listings') {
+    if (parts.length === 1 && req.method === 'GET') return listListings(url, res);
+    if (parts.length === 2 && req.method === 'GET') return getListing(parseId(parts[1]), res);
+    if (parts.length === 2 && req.method === 'PUT') return replaceListing(parseId(parts[1]), req, res);
+    if (parts.length === 3 && parts[2] === 'prices' && req.method === 'GET') return priceHistory(parseId(parts[1]), url, res);
+  }
+  throw new HttpError(404, `Cannot ${req.method} ${url.pathname}`);
+}
+
+const server = createServer((req, res) => {
+  route(req, res).catch((error: unknown) => {
+    if (error instanceof HttpError) return send(res, error.status, error.body);
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (!res.headersSent) send(res, 500, { message: 'Internal server error' });
+  });
+});
+// As Fastify's default: idle keep-alive connections stay open long enough for a load generator's pool.
+server.keepAliveTimeout = 72_000;
+server.listen(port, host, () => process.stdout.write(`baseline on http://${host}:${port}\n`));
+
+const stop = () => {
+  server.close();
+  void pool.end().finally(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

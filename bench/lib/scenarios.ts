@@ -1,0 +1,192 @@
+/**
+ * The scenarios, and the data they need from the database: owner1's token and listings (writes go to
+ * listings the caller owns), a deep cursor, and a snapshot to undo the writes afterwards.
+ */
+import jwt from 'jsonwebtoken';
+import { createSecretKey } from 'node:crypto';
+import { Client } from 'pg';
+import { BENCH_PASSWORD } from '../../scripts/generate-data';
+import type { PutItem, RequestPlan } from './load';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  plan: RequestPlan;
+  /** Responses whose bodies are compared between APP and BASE (PUT bodies differ in updated_date: ignored). */
+  compare: 'body' | 'body-without-updated-date';
+}
+
+export interface Fixtures {
+  ownerId: number;
+  tokenVersion: number;
+  maxListingId: number;
+  /** Listings of owner1 that W1 reprices, and others that W2 rewrites unchanged (so their price stays known). */
+  repriced: PutItem[];
+  unchanged: PutItem[];
+  /** To undo the benchmark's writes: the last history id before, and the touched listings' original state. */
+  lastPriceId: string;
+  originals: { id: number; latest_price_eur: string; updated_date: Date }[];
+}
+
+interface OwnedListing {
+  id: number;
+  name: string;
+  description: string;
+  building_type: string;
+  surface_area_m2: number;
+  rooms_count: number;
+  bedrooms_count: number;
+  contact_phone_number: string | null;
+  street_address: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  latest_price_eur: string;
+  updated_date: Date;
+}
+
+export async function loadFixtures(url: string): Promise<Fixtures> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const owner = await client.query<{ id: number; token_version: number }>("SELECT id, token_version FROM app_user WHERE email = 'owner1@example.test'");
+    if (owner.rowCount === 0) throw new Error('owner1@example.test is missing: regenerate the data');
+    const { id: ownerId, token_version: tokenVersion } = owner.rows[0];
+    const owned = await client.query<OwnedListing>(
+      `SELECT id, name, description, building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number,
+              street_address, postal_code, city, country, latest_price_eur, updated_date
+       FROM listing WHERE owner_id = $1 ORDER BY id LIMIT 200`,
+      [ownerId],
+    );
+    if (owned.rows.length < 2) throw new Error('owner1 owns fewer than 2 listings');
+    const items = owned.rows.map(toPutItem);
+    const last = await client.query<{ id: string | null; max_listing: number }>('SELECT (SELECT max(id) FROM listing_price) AS id, (SELECT max(id) FROM listing) AS max_listing');
+    return {
+      ownerId,
+      tokenVersion,
+      maxListingId: last.rows[0].max_listing,
+      repriced: items.filter((_, i) => i % 2 === 0),
+      unchanged: items.filter((_, i) => i % 2 === 1),
+      lastPriceId: last.rows[0].id ?? '0',
+      originals: owned.rows.map((row) => ({ id: row.id, latest_price_eur: row.latest_price_eur, updated_date: row.updated_date })),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** The full-replacement body of a listing, split around its price so the load tool can change it. */
+function toPutItem(row: OwnedListing): PutItem {
+  const body: Record<string, unknown> = {
+    name: row.name,
+    postal_address: { street_address: row.street_address, postal_code: row.postal_code, city: row.city, country: row.country },
+    description: row.description,
+    building_type: row.building_type,
+    latest_price_eur: -1,
+    surface_area_m2: row.surface_area_m2,
+    rooms_count: row.rooms_count,
+    bedrooms_count: row.bedrooms_count,
+  };
+  if (row.contact_phone_number !== null) body.contact_phone_number = row.contact_phone_number;
+  const [before, after] = JSON.stringify(body).split('"latest_price_eur":-1');
+  return { path: `/listings/${row.id}`, before: `${before}"latest_price_eur":`, after, price: Number(row.latest_price_eur) };
+}
+
+/** Puts back what the writes changed: the appended history entries and the listings' price and updated_date. */
+export async function undoWrites(url: string, fixtures: Fixtures): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('DELETE FROM listing_price WHERE id > $1', [fixtures.lastPriceId]);
+    await client.query(
+      `UPDATE listing l SET latest_price_eur = o.latest_price_eur, updated_date = o.updated_date
+       FROM unnest($1::int[], $2::numeric[], $3::timestamptz[]) AS o(id, latest_price_eur, updated_date) WHERE l.id = o.id`,
+      [fixtures.originals.map((o) => o.id), fixtures.originals.map((o) => o.latest_price_eur), fixtures.originals.map((o) => o.updated_date)],
+    );
+    await client.query('COMMIT');
+    // The deleted rows would otherwise linger as dead tuples in the next run's reads.
+    await client.query('VACUUM ANALYZE listing_price, listing');
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A token for owner1: from the service's login when it has one (proving the seeded password works),
+ * otherwise minted with the claims the service will check. The same token is valid for both servers.
+ */
+export async function ownerToken(appUrl: string | undefined, fixtures: Fixtures, jwtSecret: string): Promise<{ token: string; source: string }> {
+  if (appUrl) {
+    try {
+      const response = await fetch(`${appUrl}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'owner1@example.test', password: BENCH_PASSWORD }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as { access_token?: unknown };
+      if (response.ok && typeof body.access_token === 'string') return { token: body.access_token, source: 'POST /auth/login' };
+    } catch {
+      // fall through to minting
+    }
+  }
+  const token = jwt.sign({ sub: String(fixtures.ownerId), ver: fixtures.tokenVersion }, createSecretKey(Buffer.from(jwtSecret, 'utf8')), {
+    algorithm: 'HS256',
+    issuer: 'listing-api',
+    audience: 'listing-api',
+    expiresIn: '6h',
+  });
+  return { token, source: 'minted with JWT_SECRET (login unavailable)' };
+}
+
+export function buildScenarios(fixtures: Fixtures, token: string): Scenario[] {
+  // Deep cursor, built as the service builds it: base64url of {"id":N}, N near the end of the table.
+  const deepCursor = Buffer.from(JSON.stringify({ id: Math.max(0, fixtures.maxListingId - 100) }), 'utf8').toString('base64url');
+  return [
+    { id: 'R1', title: 'GET /listings/{random id}/prices', compare: 'body', plan: { kind: 'randomId', pathPrefix: '/listings/', pathSuffix: '/prices', min: 1, max: fixtures.maxListingId } },
+    { id: 'R2a', title: 'GET /listings (first page)', compare: 'body', plan: { kind: 'fixed', path: '/listings' } },
+    { id: 'R2b', title: 'GET /listings?cursor=<deep>', compare: 'body', plan: { kind: 'fixed', path: `/listings?cursor=${deepCursor}` } },
+    {
+      id: 'R3',
+      title: 'GET /listings?city=Paris&min_price=500000&sort=price&limit=50',
+      compare: 'body',
+      plan: { kind: 'fixed', path: '/listings?city=Paris&min_price=500000&sort=price&limit=50' },
+    },
+    { id: 'W1', title: 'PUT /listings/{id} (price change)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.repriced, randomPrice: true } },
+    { id: 'W2', title: 'PUT /listings/{id} (same price)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.unchanged, randomPrice: false } },
+  ];
+}
+
+export interface Probe {
+  status: number;
+  body: string;
+}
+
+/** One request of the scenario, outside the load tool: does this server serve it at all, and with what body? */
+export async function probe(baseUrl: string, scenario: Scenario): Promise<Probe> {
+  const plan = scenario.plan;
+  let request: { path: string; init: RequestInit };
+  if (plan.kind === 'fixed') request = { path: plan.path, init: {} };
+  else if (plan.kind === 'randomId') request = { path: `${plan.pathPrefix}${plan.max}${plan.pathSuffix}`, init: {} };
+  else {
+    const item = plan.items[0];
+    request = {
+      path: item.path,
+      init: {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}` },
+        body: `${item.before}${plan.randomPrice ? item.price + 1000 : item.price}${item.after}`,
+      },
+    };
+  }
+  try {
+    const response = await fetch(`${baseUrl}${request.path}`, { ...request.init, signal: AbortSignal.timeout(30_000) });
+    const text = await response.text();
+    const link = response.headers.get('link');
+    const body = scenario.compare === 'body' ? text : text.replace(/"updated_date":"[^"]*"/, '"updated_date":"…"');
+    return { status: response.status, body: link ? `${body}\nLink: ${link}` : body };
+  } catch (error) {
+    return { status: 0, body: error instanceof Error ? error.message : String(error) };
+  }
+}

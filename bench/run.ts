@@ -1,0 +1,255 @@
+/**
+ * Load benchmark: the service (APP, its production build) against the plain node:http + pg baseline (BASE),
+ * on the same data, the same pool size and the same requests, measured interleaved so that the noise of a
+ * shared 2-core machine hits both alike. Prints numbers; asserts nothing about speed.
+ *
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench -- [--smoke] [--size small|large|both]
+ *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
+ *
+ * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
+ * Results: bench/results/latest.{json,md}, bench/results/ratios.svg; logs and wrk scripts: bench/results/raw/.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { measureJwtVerify } from './jwt-verify';
+import { DataSize, prepareDatabase, SIZES } from './lib/database';
+import { detectLoadTool, LoadTool, runLoad } from './lib/load';
+import { runCommand, Server } from './lib/processes';
+import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
+import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites } from './lib/scenarios';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..'); // node_modules/.cache/listing-bench/bench -> repository
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+const RAW_DIR = path.join(RESULTS_DIR, 'raw'); // git-ignored
+const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
+const BASE_MAIN = path.join(__dirname, 'baseline', 'server.js');
+
+interface Options {
+  smoke: boolean;
+  sizes: DataSize[];
+  durationSec: number;
+  warmupSec: number;
+  rounds: number;
+  connections: number;
+  threads: number;
+  poolSize: number;
+  skipBuild: boolean;
+  strict: boolean;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      size: { type: 'string', default: 'both' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string', default: '32' },
+      threads: { type: 'string', default: '1' },
+      pool: { type: 'string', default: '10' },
+      'skip-build': { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const smoke = values.smoke;
+  const number = (name: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+    return value;
+  };
+  const sizeNames: Record<string, DataSize[]> = { small: [SIZES.small], large: [SIZES.large], both: [SIZES.small, SIZES.large] };
+  if (!smoke && !sizeNames[values.size]) throw new Error('--size must be small, large or both');
+  return {
+    smoke,
+    sizes: smoke ? [SIZES.smoke] : sizeNames[values.size],
+    durationSec: number('duration', values.duration, smoke ? 3 : 10, 1, 600),
+    warmupSec: number('warmup', values.warmup, smoke ? 1 : 3, 1, 60),
+    rounds: Math.round(number('rounds', values.rounds, smoke ? 1 : 3, 1, 20)),
+    connections: Math.round(number('connections', values.connections, 32, 1, 1000)),
+    threads: Math.round(number('threads', values.threads, 1, 1, 16)),
+    poolSize: Math.round(number('pool', values.pool, 10, 1, 200)),
+    skipBuild: values['skip-build'],
+    strict: values.strict,
+  };
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error('DATABASE_URL must point at a PostgreSQL server (any database on it): the runner uses listing_bench_<size> there');
+  const tool = detectLoadTool();
+  if (!tool) throw new Error('No load tool: install wrk (apt-get install -y wrk) or autocannon (npm install --no-save autocannon)');
+  mkdirSync(RAW_DIR, { recursive: true });
+  const startedAt = new Date().toISOString();
+  // A fresh secret per run, shared by both servers: a token minted here or issued by APP works on BASE too.
+  const jwtSecret = randomBytes(32).toString('base64url');
+
+  let appProblem: string | undefined;
+  if (!options.skipBuild) {
+    log('building the service (npm run build)');
+    await runCommand('npm', ['run', 'build'], process.env, path.join(RAW_DIR, 'build.log'), 600_000).catch((error: Error) => (appProblem = `build failed: ${error.message}`));
+  }
+  if (!appProblem && !existsSync(APP_MAIN)) appProblem = `no build at ${path.relative(ROOT, APP_MAIN)}`;
+  if (appProblem) log(`APP unavailable: ${appProblem}`);
+
+  const sizes: SizeRuns[] = [];
+  for (const size of options.sizes) {
+    sizes.push(await benchmarkSize(size, options, tool, serverUrl, jwtSecret, appProblem));
+  }
+  log('JWT verify micro-benchmark');
+  const jwtVerify = measureJwtVerify(options.smoke ? 300 : 2000);
+  const report = summarize(startedAt, await environment(serverUrl, tool, options), sizes, jwtVerify);
+  const files = writeReport(report, RESULTS_DIR);
+  log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
+  log(`JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs`);
+  return options.smoke ? smokeVerdict(sizes, files, options.strict) : 0;
+}
+
+async function benchmarkSize(size: DataSize, o: Options, tool: LoadTool, serverUrl: string, jwtSecret: string, appProblem: string | undefined): Promise<SizeRuns> {
+  log(`\n== ${size.name}: ${size.listings} listings, ${size.prices} prices`);
+  const url = await prepareDatabase(serverUrl, size, RAW_DIR, log);
+  const fixtures = await loadFixtures(url);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: String(o.poolSize),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    JWT_SECRET: jwtSecret,
+  };
+  const servers: Partial<Record<Side, Server>> = {};
+  const unavailable: Partial<Record<Side, string>> = {};
+  try {
+    servers.base = await Server.start('BASE', BASE_MAIN, env, path.join(RAW_DIR, `base-${size.name}.log`));
+    if (appProblem) unavailable.app = `n/a (${appProblem})`;
+    else {
+      servers.app = await Server.start('APP', APP_MAIN, env, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
+        unavailable.app = `n/a (did not start: ${error.message})`;
+        return undefined;
+      });
+    }
+    const { token, source } = await ownerToken(servers.app?.baseUrl, fixtures, jwtSecret);
+    log(`token for owner1: ${source}`);
+    const scenarios = buildScenarios(fixtures, token);
+    const runs = await probeAll(scenarios, servers, unavailable);
+    await measure(scenarios, runs, servers, size, o, tool);
+    return { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };
+  } finally {
+    await Promise.all([servers.app?.stop(), servers.base?.stop()]);
+    await undoWrites(url, fixtures).catch((error: Error) => log(`could not undo the writes in ${size.name}: ${error.message}`));
+  }
+}
+
+/** One request per scenario and server: a server that cannot serve a scenario yet is reported, not measured. */
+async function probeAll(scenarios: Scenario[], servers: Partial<Record<Side, Server>>, unavailable: Partial<Record<Side, string>>): Promise<ScenarioRuns[]> {
+  const runs: ScenarioRuns[] = [];
+  for (const scenario of scenarios) {
+    const run: ScenarioRuns = { id: scenario.id, title: scenario.title, app: { rounds: [] }, base: { rounds: [] } };
+    const bodies: Partial<Record<Side, string>> = {};
+    for (const side of ['base', 'app'] as const) {
+      const server = servers[side];
+      if (!server) {
+        run[side].unavailable = unavailable[side] ?? 'n/a (not running)';
+        continue;
+      }
+      const answer = await probe(server.baseUrl, scenario);
+      if (answer.status < 200 || answer.status >= 300) run[side].unavailable = `n/a (HTTP ${answer.status || 'error'})`;
+      else bodies[side] = answer.body;
+    }
+    if (bodies.app !== undefined && bodies.base !== undefined) run.sameBody = bodies.app === bodies.base;
+    if (run.sameBody === false) log(`${scenario.id}: APP and BASE bodies differ\n  APP:  ${bodies.app?.slice(0, 300)}\n  BASE: ${bodies.base?.slice(0, 300)}`);
+    runs.push(run);
+  }
+  return runs;
+}
+
+async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Partial<Record<Side, Server>>, size: DataSize, o: Options, tool: LoadTool): Promise<void> {
+  const load = (side: Side, scenario: Scenario, durationSec: number) =>
+    runLoad(tool, {
+      baseUrl: servers[side]!.baseUrl,
+      plan: scenario.plan,
+      durationSec,
+      connections: o.connections,
+      threads: o.threads,
+      scriptPath: path.join(RAW_DIR, `${size.name}-${scenario.id}.lua`),
+    });
+  const measurable = (i: number, side: Side) => servers[side] !== undefined && !runs[i][side].unavailable;
+
+  log(`warm-up: ${o.warmupSec} s per scenario and server`);
+  for (const [i, scenario] of scenarios.entries()) {
+    for (const side of ['app', 'base'] as const) if (measurable(i, side)) await load(side, scenario, o.warmupSec).catch(() => undefined);
+  }
+  for (let round = 0; round < o.rounds; round++) {
+    for (const [i, scenario] of scenarios.entries()) {
+      // A then B, then B then A in the next round: neither always runs right after the other's writes or GC.
+      const order: Side[] = round % 2 === 0 ? ['app', 'base'] : ['base', 'app'];
+      for (const side of order) {
+        if (!measurable(i, side)) continue;
+        try {
+          const result = await load(side, scenario, o.durationSec);
+          runs[i][side].rounds.push(result);
+          log(
+            `[${size.name} ${scenario.id} round ${round + 1}/${o.rounds}] ${side.toUpperCase().padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s` +
+              `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}`,
+          );
+        } catch (error) {
+          runs[i][side].unavailable = `n/a (load run failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)})`;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Smoke mode checks that the machinery works, not how fast anything is: every measured run must have
+ * succeeded at least once, BASE must serve every scenario (APP too with --strict), and the files must exist.
+ */
+function smokeVerdict(sizes: SizeRuns[], files: string[], strict: boolean): number {
+  const problems: string[] = [];
+  for (const size of sizes) {
+    for (const s of size.scenarios) {
+      for (const side of ['app', 'base'] as const) {
+        const runs = s[side];
+        if (runs.unavailable && (side === 'base' || strict)) problems.push(`${s.id} ${side.toUpperCase()}: ${runs.unavailable}`);
+        for (const r of runs.rounds) if (r.rps <= 0) problems.push(`${s.id} ${side.toUpperCase()}: no successful request (${r.requests} requests, ${r.errors} errors)`);
+      }
+    }
+  }
+  for (const file of files) if (!existsSync(file)) problems.push(`missing ${file}`);
+  if (problems.length > 0) log(`\nSMOKE FAILED:\n  ${problems.join('\n  ')}`);
+  else log('\nsmoke OK');
+  return problems.length > 0 ? 1 : 0;
+}
+
+async function environment(serverUrl: string, tool: LoadTool, o: Options): Promise<Record<string, string | number>> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  const version = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v").finally(() => client.end());
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    postgres: version.rows[0].v,
+    loadTool: tool,
+    connections: o.connections,
+    loadThreads: o.threads,
+    durationSec: o.durationSec,
+    rounds: o.rounds,
+    poolSize: o.poolSize,
+  };
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,119 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
+import { PrismaService } from '@app/database';
+import { AuthenticatedUser, Role } from '../authenticated-user';
+import { AdminUserView, UserView } from '../dto/user.view';
+import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from '../dto/admin.dto';
+import { hashPassword } from '../passwords';
+import { RefreshTokensService } from '../tokens/refresh-tokens.service';
+
+interface UserRow {
+  id: number;
+  email: string;
+  role: Role;
+  active: boolean;
+  createdDate: Date;
+}
+
+export interface CredentialRow {
+  id: number;
+  passwordHash: string;
+  active: boolean;
+  tokenVersion: number;
+}
+
+function toUserView(row: UserRow): UserView {
+  return { id: row.id, email: row.email, role: row.role, created_date: row.createdDate.toISOString() };
+}
+
+function toAdminUserView(row: UserRow): AdminUserView {
+  return { ...toUserView(row), active: row.active };
+}
+
+const USER_COLUMNS = { id: true, email: true, role: true, active: true, createdDate: true } as const;
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly refreshTokens: RefreshTokensService,
+  ) {}
+
+  /** `email` is already normalised (trimmed, lower-case) by the DTO. */
+  async register(email: string, password: string): Promise<UserView> {
+    const passwordHash = await hashPassword(password);
+    try {
+      return toUserView(await this.prisma.user.create({ data: { email, passwordHash }, select: USER_COLUMNS }));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') throw new ConflictException('An account with this email already exists');
+      throw error;
+    }
+  }
+
+  findCredentials(email: string): Promise<CredentialRow | null> {
+    return this.prisma.user.findUnique({ where: { email }, select: { id: true, passwordHash: true, active: true, tokenVersion: true } });
+  }
+
+  findCredentialsById(id: number): Promise<CredentialRow | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: { id: true, passwordHash: true, active: true, tokenVersion: true } });
+  }
+
+  /** The per-request check: role and active flag come from here, never from the token. */
+  findForRequest(id: number): Promise<{ role: Role; active: boolean; tokenVersion: number } | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: { role: true, active: true, tokenVersion: true } });
+  }
+
+  async me(id: number): Promise<UserView> {
+    const row = await this.prisma.user.findUnique({ where: { id }, select: USER_COLUMNS });
+    if (!row) throw new NotFoundException('User not found');
+    return toUserView(row);
+  }
+
+  /** New password; every earlier access and refresh token stops working. */
+  async changePassword(id: number, newPassword: string): Promise<void> {
+    const passwordHash = await hashPassword(newPassword);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
+      await this.refreshTokens.revokeAllOf(tx, id);
+    });
+  }
+
+  async list(query: UsersQuery): Promise<Page<AdminUserView>> {
+    const limit = query.limit ?? USER_PAGE_DEFAULT;
+    const afterId = query.cursor ? decodeCursor(query.cursor, (raw) => (isId(raw.id) ? raw.id : undefined)) : undefined;
+    const rows = await this.prisma.user.findMany({
+      where: afterId === undefined ? undefined : { id: { gt: afterId } },
+      orderBy: { id: 'asc' },
+      take: limit + 1,
+      select: USER_COLUMNS,
+    });
+    return toPage(rows, limit, toAdminUserView, (row) => encodeCursor({ id: row.id }));
+  }
+
+  /**
+   * Role change or deactivation takes effect on the user's next request: the guard reads both from the
+   * database, and the token version bump makes earlier tokens invalid (refresh tokens are revoked).
+   */
+  async update(caller: AuthenticatedUser, id: number, change: UpdateUserDto): Promise<AdminUserView> {
+    if (id === caller.id && (change.role === 'USER' || change.active === false)) {
+      throw new ConflictException('Admins cannot demote or deactivate themselves; ask another admin');
+    }
+    return this.prisma.$transaction(async (tx) => {
+      const current = await tx.user.findUnique({ where: { id }, select: { role: true, active: true } });
+      if (!current) throw new NotFoundException(`User ${id} not found`);
+      const roleChanged = change.role !== undefined && change.role !== current.role;
+      const deactivated = change.active === false && current.active;
+      const row = await tx.user.update({
+        where: { id },
+        data: { role: change.role, active: change.active, ...(roleChanged || deactivated ? { tokenVersion: { increment: 1 } } : {}) },
+        select: USER_COLUMNS,
+      });
+      if (roleChanged || deactivated) await this.refreshTokens.revokeAllOf(tx, id);
+      return toAdminUserView(row);
+    });
+  }
+
+  async exists(id: number): Promise<boolean> {
+    return (await this.prisma.user.count({ where: { id } })) > 0;
+  }
+}
