@@ -9,16 +9,19 @@ const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 // Type checking is `npm run typecheck`; tests only transpile, which keeps them fast.
-// NestJS 12 ships as ES modules, which Jest's CommonJS runtime can only require on Node >= 24.9.
-// On Node 20 its files are compiled to CommonJS by Babel instead (cached after the first run).
+// NestJS 12 (and content-disposition, used by @fastify/static for Swagger UI, and swagger-parser's
+// json-schema-ref-parser) ship as ES modules
+// only, which Jest's CommonJS runtime can require on Node >= 24.9. On Node 20 their files are compiled
+// to CommonJS by Babel instead (cached after the first run).
+const ESM_ONLY = ['@nestjs', 'content-disposition', '@apidevtools/json-schema-ref-parser'].join('|');
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-  '/node_modules/@nestjs/.+\\.js$': [
+  [`/node_modules/(${ESM_ONLY})/.+\\.js$`]: [
     'babel-jest',
     { babelrc: false, configFile: false, plugins: [['babel-plugin-transform-import-meta', { module: 'ES6' }], '@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs'] },
   ],
 };
-const transformIgnorePatterns = ['/node_modules/(?!@nestjs/)'];
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY})/)`];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,6 +1,9 @@
+import { contractFor } from './openapi';
+
 /**
  * The one HTTP client of the e2e suite: every request a test makes goes through `ApiClient.request`,
- * over real HTTP, so cross-cutting checks of responses live in one place.
+ * over real HTTP, and every response is checked against the OpenAPI document the server serves: an
+ * undocumented status, a missing field or an extra one fails the test that received it.
  */
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -41,7 +44,12 @@ export class ApiClient {
     }
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
-    const parsed: unknown = text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+    const contentType = response.headers.get('content-type');
+    const parsed: unknown = text && (contentType ?? '').includes('json') ? JSON.parse(text) : text;
+    const violations = (await contractFor(this.baseUrl)).violations(method, path, response.status, contentType, parsed);
+    if (violations.length > 0) {
+      throw new Error(`Response does not match the OpenAPI document:\n  ${violations.join('\n  ')}\nbody: ${text.slice(0, 500)}`);
+    }
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }
 

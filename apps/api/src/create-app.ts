@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { resolveJwtSecret } from '@app/auth';
 import { AppConfig } from '@app/common';
+import { setupApiDocs } from './api-docs';
 import { AppModule } from './app.module';
 
 /**
@@ -17,6 +18,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bufferLogs: false,
   });
   app.enableShutdownHooks();
+  setupApiDocs(app, config);
   return app;
 }
 

@@ -1,23 +1,31 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ParseIdPipe, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
 import type { AuthenticatedUser } from './authenticated-user';
 import { CurrentUser, Roles } from './decorators';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { AdminUserView } from './dto/user.view';
 import { UsersService } from './users/users.service';
 
+@ApiTags('admin')
 @Controller('admin/users')
 @Roles('ADMIN')
 export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'admin-list-users', summary: 'List accounts', description: 'By ascending id, paginated by key.' })
+  @ApiOkResponse({ type: [AdminUserView], headers: PAGINATION_LINK_HEADER })
   async list(@Query() query: UsersQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AdminUserView[]> {
     return sendPage(request, reply, await this.users.list(query));
   }
 
   @Patch(':id')
+  @ApiIdParam('The account id.')
+  @ApiOperation({ operationId: 'admin-update-user', summary: 'Change an account\'s role or deactivate it', description: 'Takes effect on the account\'s next request: its earlier tokens stop working.' })
+  @ApiOkResponse({ type: AdminUserView })
+  @ApiErrors(404, 409)
   update(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Body() body: UpdateUserDto): Promise<AdminUserView> {
     return this.users.update(caller, id, body);
   }

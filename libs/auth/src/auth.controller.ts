@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ApiErrors } from '@app/common';
 import { AuthService } from './auth.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { CurrentUser, Public } from './decorators';
@@ -10,6 +12,7 @@ import { UsersService } from './users/users.service';
 
 const NOT_THROTTLED = { default: true, account: true };
 
+@ApiTags('auth')
 @Controller('auth')
 @UseGuards(AuthThrottlerGuard)
 export class AuthController {
@@ -21,6 +24,10 @@ export class AuthController {
   @Public()
   @Post('register')
   @HttpCode(201)
+  @ApiOperation({ operationId: 'register', summary: 'Create an account', description: 'Emails are case-insensitive. Passwords: 8 to 256 characters.' })
+  @ApiBody({ type: CredentialsDto, examples: { alice: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } } })
+  @ApiCreatedResponse({ type: UserView })
+  @ApiErrors(409, 429)
   register(@Body() body: CredentialsDto): Promise<UserView> {
     return this.users.register(body.email, body.password);
   }
@@ -28,6 +35,10 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'login', summary: 'Sign in', description: 'Returns a bearer access token (15 minutes) and a single-use refresh token.' })
+  @ApiBody({ type: CredentialsDto, examples: { alice: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } } })
+  @ApiOkResponse({ type: TokenPairView })
+  @ApiErrors(401, 429)
   login(@Body() body: CredentialsDto): Promise<TokenPairView> {
     return this.auth.login(body.email, body.password);
   }
@@ -35,6 +46,9 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'refresh', summary: 'Trade a refresh token for a new token pair', description: 'Each refresh token works once; presenting a used one revokes every token of that sign-in.' })
+  @ApiOkResponse({ type: TokenPairView })
+  @ApiErrors(401, 429)
   refresh(@Body() body: RefreshTokenDto): Promise<TokenPairView> {
     return this.auth.refresh(body.refresh_token);
   }
@@ -45,18 +59,24 @@ export class AuthController {
   @SkipThrottle(NOT_THROTTLED)
   @Post('logout')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'logout', summary: 'Sign out', description: 'Revokes the refresh tokens of this sign-in. Access tokens expire on their own.' })
+  @ApiNoContentResponse({ description: 'Signed out' })
   async logout(@Body() body: RefreshTokenDto): Promise<void> {
     await this.auth.logout(body.refresh_token);
   }
 
   @SkipThrottle(NOT_THROTTLED)
   @Get('me')
+  @ApiOperation({ operationId: 'get-me', summary: 'The signed-in account' })
+  @ApiOkResponse({ type: UserView })
   me(@CurrentUser() caller: AuthenticatedUser): Promise<UserView> {
     return this.users.me(caller.id);
   }
 
   @Post('me/password')
   @HttpCode(204)
+  @ApiOperation({ operationId: 'change-password', summary: 'Change the password', description: 'Every earlier access and refresh token stops working.' })
+  @ApiNoContentResponse({ description: 'Password changed' })
   async changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
     await this.auth.changePassword(caller.id, body.current_password, body.new_password);
   }

@@ -1,14 +1,18 @@
-import { ExecutionContext, SetMetadata, UnauthorizedException, createParamDecorator } from '@nestjs/common';
+import { ExecutionContext, SetMetadata, UnauthorizedException, applyDecorators, createParamDecorator } from '@nestjs/common';
+import { ApiAccess } from '@app/common';
 import { AuthenticatedUser, Role } from './authenticated-user';
 
 export const IS_PUBLIC = 'auth:isPublic';
 export const REQUIRED_ROLES = 'auth:roles';
 
-/** Opts a route (or a whole controller) out of the global bearer-token requirement. */
-export const Public = () => SetMetadata(IS_PUBLIC, true);
+/**
+ * Opts a route (or a whole controller) out of the global bearer-token requirement. Also marks it in
+ * the OpenAPI document, which then lists no security requirement for it.
+ */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiAccess('public'));
 
 /** Restricts a route (or controller) to callers with one of these roles; checked by RolesGuard. */
-export const Roles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
+export const Roles = (...roles: Role[]) => applyDecorators(SetMetadata(REQUIRED_ROLES, roles), ...(roles.includes('ADMIN') ? [ApiAccess('admin')] : []));
 
 export interface RequestWithUser {
   user?: AuthenticatedUser;

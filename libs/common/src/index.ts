@@ -7,3 +7,5 @@ export * from './pagination/page';
 export * from './pagination/paginated';
 export * from './config/app-config';
 export * from './http/id-param.pipe';
+export * from './openapi/error-views';
+export * from './openapi/api-docs.decorators';

@@ -1,19 +1,22 @@
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, Roles, type AuthenticatedUser } from '@app/auth';
-import { MAX_INT4, ParseIdPipe, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, MAX_INT4, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
 
 /** The caller's own listings, paginated like GET /listings. */
+@ApiTags('listings')
 @Controller('auth/me/listings')
 export class MyListingsController {
   constructor(private readonly listings: ListingsService) {}
 
   @Get()
+  @ApiOperation({ operationId: 'get-my-listings', summary: 'The signed-in account\'s listings', description: 'Paginated like GET /listings.' })
+  @ApiOkResponse({ type: [ListingView], headers: PAGINATION_LINK_HEADER })
   async list(
     @CurrentUser() caller: AuthenticatedUser,
     @Query() query: ListingsQuery,
@@ -24,6 +27,7 @@ export class MyListingsController {
   }
 }
 
+@ApiSchema({ name: 'OwnershipTransfer' })
 export class TransferOwnershipDto {
   @ApiProperty({ type: 'integer', minimum: 1, description: 'The id of the account that becomes the owner.' })
   @Min(1)
@@ -32,6 +36,7 @@ export class TransferOwnershipDto {
   owner_id!: number;
 }
 
+@ApiSchema({ name: 'Ownership' })
 export class OwnershipView {
   @ApiProperty({ type: 'integer' })
   id!: number;
@@ -39,12 +44,17 @@ export class OwnershipView {
   owner_id!: number;
 }
 
+@ApiTags('admin')
 @Controller('admin/listings')
 @Roles('ADMIN')
 export class AdminListingsController {
   constructor(private readonly listings: ListingsService) {}
 
   @Put(':id/owner')
+  @ApiIdParam()
+  @ApiOperation({ operationId: 'admin-transfer-listing', summary: 'Give a listing to another account' })
+  @ApiOkResponse({ type: OwnershipView })
+  @ApiErrors(404)
   transfer(@Param('id', ParseIdPipe) id: number, @Body() body: TransferOwnershipDto): Promise<OwnershipView> {
     return this.listings.transferOwnership(id, body.owner_id);
   }

@@ -1,10 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { QueryCursor, QueryInt } from '@app/common';
 
 export const USER_PAGE_DEFAULT = 50;
 export const USER_PAGE_MAX = 200;
 
+@ApiSchema({ name: 'UserUpdate' })
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ['USER', 'ADMIN'] })
   @IsIn(['USER', 'ADMIN'])

@@ -1,10 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../passwords';
 
 const normaliseEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
+@ApiSchema({ name: 'Credentials' })
 export class CredentialsDto {
   @ApiProperty({ format: 'email', maxLength: 254, example: 'alice@example.com' })
   @IsEmail({}, { message: 'email must be an email address' })
@@ -21,6 +22,7 @@ export class CredentialsDto {
   password!: string;
 }
 
+@ApiSchema({ name: 'RefreshTokenRequest' })
 export class RefreshTokenDto {
   @ApiProperty({ description: 'The refresh_token from the last login or refresh.' })
   @MaxLength(200)
@@ -29,6 +31,7 @@ export class RefreshTokenDto {
   refresh_token!: string;
 }
 
+@ApiSchema({ name: 'PasswordChange' })
 export class ChangePasswordDto {
   @ApiProperty({ maxLength: PASSWORD_MAX_LENGTH })
   @MaxLength(PASSWORD_MAX_LENGTH)

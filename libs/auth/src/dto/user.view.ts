@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ name: 'User' })
 export class UserView {
   @ApiProperty({ type: 'integer', example: 7 })
   id!: number;
@@ -11,11 +12,13 @@ export class UserView {
   created_date!: string;
 }
 
+@ApiSchema({ name: 'AdminUser' })
 export class AdminUserView extends UserView {
   @ApiProperty({ description: 'Deactivated accounts cannot sign in, and their tokens stop working.' })
   active!: boolean;
 }
 
+@ApiSchema({ name: 'TokenPair' })
 export class TokenPairView {
   @ApiProperty({ description: 'JWT to send as `Authorization: Bearer <access_token>`.' })
   access_token!: string;

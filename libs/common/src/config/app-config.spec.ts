@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       dataDir: '.data',
       bodyLimitBytes: 102400,
       logLevel: 'log',
+      swaggerEnabled: true,
       auth: {
         jwtSecret: undefined,
         accessTokenTtlSeconds: 900,
@@ -33,6 +34,13 @@ describe('loadConfig', () => {
       JWT_SECRET: 'x'.repeat(32),
     });
     expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgresql://u:p@db:5432/listings', databasePoolSize: 20, nodeEnv: 'production' });
+  });
+
+  it('turns the API docs off in production unless asked for', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig(production).swaggerEnabled).toBe(false);
+    expect(loadConfig({ ...production, SWAGGER_ENABLED: 'true' }).swaggerEnabled).toBe(true);
+    expect(loadConfig({ SWAGGER_ENABLED: 'false' }).swaggerEnabled).toBe(false);
   });
 
   it('refuses to start in production without a strong JWT secret', () => {

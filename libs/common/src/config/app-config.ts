@@ -12,6 +12,8 @@ export interface AppConfig {
   dataDir: string;
   bodyLimitBytes: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Swagger UI and the OpenAPI document under /docs: on, except in production unless asked for. */
+  swaggerEnabled: boolean;
   auth: AuthConfig;
 }
 
@@ -64,6 +66,16 @@ class Reader {
     return value;
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw !== 'true' && raw !== 'false') {
+      this.problems.push(`${name} must be true or false, got "${raw}"`);
+      return fallback;
+    }
+    return raw === 'true';
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -81,8 +93,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (databaseUrl && !/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
     read.problems.push('DATABASE_URL must look like postgresql://user:password@host:5432/database');
   }
+  const nodeEnv = read.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   const config: AppConfig = {
-    nodeEnv: read.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const),
+    nodeEnv,
     host: read.string('HOST', '127.0.0.1'),
     port: read.int('PORT', 3000, 0, 65535),
     databaseUrl,
@@ -90,6 +103,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: read.string('DATA_DIR', '.data'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     logLevel: read.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    swaggerEnabled: read.bool('SWAGGER_ENABLED', nodeEnv !== 'production'),
     auth: {
       jwtSecret: read.optional('JWT_SECRET'),
       accessTokenTtlSeconds: read.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),

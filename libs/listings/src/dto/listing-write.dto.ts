@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmptyObject, IsNumber, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { PostalAddressDto } from './postal-address.dto';
@@ -15,6 +15,7 @@ const MAX_COUNT = 2_147_483_647;
 // sits closest to the property so that a wrong type is reported as such, not as a broken range.
 
 /** The writable fields of a listing: the body of POST /listings and PUT /listings/{id} (contract `ListingWrite`). */
+@ApiSchema({ name: 'ListingWrite' })
 export class ListingWriteDto {
   @ApiProperty({ description: 'A user friendly name for the listing.', example: 'Bright two-room flat near the canal', minLength: 1, maxLength: 255 })
   @MinLength(1)

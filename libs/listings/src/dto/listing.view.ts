@@ -1,31 +1,18 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PostalAddressDto } from './postal-address.dto';
-import { BUILDING_TYPES, type BuildingTypeName } from './listing-write.dto';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
+import { ListingWriteDto } from './listing-write.dto';
 
-/** A listing as clients see it: the contract's `Listing` (read-only fields plus `ListingWrite`). */
-export class ListingView {
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1234 })
+/**
+ * A listing as clients see it: the contract's `Listing`, the read-only fields plus every `ListingWrite`
+ * field with the same rules (inherited, so the two can never drift apart in the document).
+ */
+@ApiSchema({ name: 'Listing' })
+export class ListingView extends ListingWriteDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'The listing unique identifier.', example: 1234 })
   id!: number;
-  @ApiProperty()
-  name!: string;
-  @ApiProperty({ type: () => PostalAddressDto })
-  postal_address!: PostalAddressDto;
-  @ApiProperty()
-  description!: string;
-  @ApiProperty({ enum: BUILDING_TYPES })
-  building_type!: BuildingTypeName;
-  @ApiProperty({ type: 'number', minimum: 0 })
-  latest_price_eur!: number;
-  @ApiProperty({ type: 'number', minimum: 0 })
-  surface_area_m2!: number;
-  @ApiProperty({ type: 'integer', minimum: 1 })
-  rooms_count!: number;
-  @ApiProperty({ type: 'integer', minimum: 0 })
-  bedrooms_count!: number;
-  @ApiPropertyOptional({ pattern: '^\\+[1-9]\\d{1,14}$' })
-  contact_phone_number?: string;
-  @ApiProperty({ example: '2026-11-23T10:15:30.123Z' })
+
+  @ApiProperty({ description: 'When the listing was created (RFC 3339, UTC).', example: '2026-11-20T09:12:44.518Z' })
   created_date!: string;
-  @ApiProperty({ example: '2026-11-23T10:15:30.123Z' })
+
+  @ApiProperty({ description: 'When the listing was last updated (RFC 3339, UTC).', example: '2026-11-23T16:02:10.004Z' })
   updated_date!: string;
 }

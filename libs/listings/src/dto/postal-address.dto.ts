@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { NoNulCharacters } from './text-rules';
 
+@ApiSchema({ name: 'PostalAddress' })
 export class PostalAddressDto {
   @ApiProperty({ description: 'The street address of the postal address.', example: '48, boulevard des capucins', minLength: 1, maxLength: 255 })
   @MinLength(1)

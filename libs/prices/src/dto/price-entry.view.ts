@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
 /** One entry of a listing's price history, as the contract's `Price` schema. */
+@ApiSchema({ name: 'Price' })
 export class PriceEntryView {
   @ApiProperty({ type: 'integer', description: 'A price, expressed in euros.', example: 340000 })
   price_eur!: number;

@@ -1,0 +1,88 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ACCESS_EXTENSION, ApiErrorView, AppConfig, ValidationErrorView } from '@app/common';
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type Schema = { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown };
+
+const DESCRIPTION = `Real-estate listings and the history of their prices.
+
+**Reads are public.** Creating, changing and deleting listings needs a bearer token:
+
+1. \`POST /auth/register\` with \`{"email", "password"}\` (8 to 256 characters), once;
+2. \`POST /auth/login\` with the same body: the response has an \`access_token\` (valid 15 minutes) and a \`refresh_token\`;
+3. click **Authorize** above, paste the \`access_token\`, and every "Try it out" sends it as \`Authorization: Bearer …\`.
+
+When the access token expires, \`POST /auth/refresh\` trades the refresh token for a new pair.
+Lists are paginated by key: follow the \`Link: <…>; rel="next"\` header of each page.`;
+
+const ERROR_REFS = {
+  api: { $ref: '#/components/schemas/APIError' },
+  validation: { $ref: '#/components/schemas/ValidationError' },
+};
+
+function addResponse(operation: Operation, status: number, description: string, schema: object): void {
+  operation.responses[String(status)] ??= { description, content: { 'application/json': { schema } } };
+}
+
+/**
+ * Completes what the decorators declare with what holds for every route alike, so no route can
+ * forget it: security from @Public()/@Roles() (the same metadata the guards read), 401/403 for
+ * protected routes, 400/413/415/422 for JSON bodies, 400 for path and query parameters, and
+ * `additionalProperties: false` on every schema (the validation pipe rejects unknown properties and
+ * responses have none).
+ */
+export function completeDocument(document: OpenAPIObject): OpenAPIObject {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = pathItem[method];
+      if (!operation) continue;
+      const extensions = operation as unknown as Record<string, unknown>;
+      const access = extensions[ACCESS_EXTENSION] ?? 'authenticated';
+      delete extensions[ACCESS_EXTENSION];
+      operation.security = access === 'public' ? [] : [{ bearer: [] }];
+      if (access !== 'public') addResponse(operation, 401, 'Missing, invalid or expired bearer token', ERROR_REFS.api);
+      if (access === 'admin') addResponse(operation, 403, 'Reserved to administrators', ERROR_REFS.api);
+      if (operation.requestBody) {
+        addResponse(operation, 400, 'Malformed JSON body', ERROR_REFS.validation);
+        addResponse(operation, 413, 'Request body too large', ERROR_REFS.api);
+        addResponse(operation, 415, 'Request body is not JSON', ERROR_REFS.api);
+        addResponse(operation, 422, 'Well-formed JSON that breaks the input rules; each broken field is listed', ERROR_REFS.validation);
+      }
+      if ((operation.parameters ?? []).length > 0) addResponse(operation, 400, 'Invalid path or query parameter', ERROR_REFS.validation);
+    }
+  }
+  for (const schema of Object.values(document.components?.schemas ?? {}) as Schema[]) {
+    if (schema.type === 'object' || schema.properties) schema.additionalProperties ??= false;
+  }
+  return document;
+}
+
+export function buildDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Listing API')
+    .setDescription(DESCRIPTION)
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access_token from POST /auth/login' }, 'bearer')
+    .addTag('listings', 'Listings: public reads, owner or admin writes')
+    .addTag('prices', 'The price history of a listing')
+    .addTag('auth', 'Accounts, sign-in and tokens')
+    .addTag('admin', 'Administration: users and listing ownership (admins only)')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ApiErrorView, ValidationErrorView] });
+  return completeDocument(document);
+}
+
+/**
+ * Swagger UI at /docs, the document at /docs/openapi.json and /docs/openapi.yaml. Off in production
+ * unless SWAGGER_ENABLED=true.
+ */
+export function setupApiDocs(app: INestApplication, config: AppConfig): void {
+  if (!config.swaggerEnabled) return;
+  SwaggerModule.setup('docs', app, () => buildDocument(app), {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+    customSiteTitle: 'Listing API',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true, tryItOutEnabled: false },
+  });
+}

@@ -1,0 +1,50 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtension, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiErrorView, ValidationErrorView } from './error-views';
+
+/**
+ * How a route is protected, recorded in the OpenAPI document by the same decorators that the guards
+ * read (see @Public() and @Roles() in libs/auth), so the document cannot drift from what is enforced.
+ * The document builder turns it into `security` and the 401/403 responses.
+ */
+export const ACCESS_EXTENSION = 'x-access';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed request: invalid JSON, id, query parameter or cursor',
+  401: 'Missing, invalid or expired bearer token',
+  403: 'Signed in, but not allowed to do this',
+  404: 'No such resource',
+  409: 'Conflicts with the current state',
+  413: 'Request body too large',
+  415: 'Request body is not JSON',
+  422: 'Well-formed JSON that breaks the input rules; each broken field is listed',
+  429: 'Too many attempts; retry after the number of seconds in Retry-After',
+};
+
+/** Documents error responses, each with its JSON body schema. */
+export function ApiErrors(...statuses: number[]) {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Error',
+        type: status === 400 || status === 422 ? ValidationErrorView : ApiErrorView,
+        ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } } } : {}),
+      }),
+    ),
+  );
+}
+
+export const ApiAccess = (access: 'public' | 'admin') => ApiExtension(ACCESS_EXTENSION, access);
+
+/** The Link header of every key-paginated list. */
+export const PAGINATION_LINK_HEADER = {
+  Link: {
+    description: 'When more results exist: `<url>; rel="next"` (RFC 8288), the URL of the next page with its cursor.',
+    schema: { type: 'string' as const },
+  },
+};
+
+/** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
+export const ApiIdParam = (description = 'The listing id.') =>
+  ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });

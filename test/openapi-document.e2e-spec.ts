@@ -1,0 +1,173 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- walks the untyped JSON of the served document */
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { ResponseContract } from './support/openapi';
+import { declaredRoutes } from './support/routes';
+import { TestApp, startTestApp } from './support/test-app';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON
+type Json = Record<string, any>;
+
+/**
+ * What the original ListingAPI contract says, copied here so the project does not depend on the
+ * reference file: paths, operation ids, and the rules of each schema.
+ */
+const CONTRACT = {
+  operations: [
+    ['get', '/listings', 'get-listings'],
+    ['post', '/listings', 'post-listings'],
+    ['put', '/listings/{id}', 'upsert-listing'],
+    ['get', '/listings/{id}/prices', 'get-listing-prices'],
+  ],
+  listingWrite: {
+    required: ['name', 'postal_address', 'description', 'building_type', 'latest_price_eur', 'surface_area_m2', 'rooms_count', 'bedrooms_count'],
+    properties: {
+      name: { type: 'string', minLength: 1 },
+      postal_address: { $ref: '#/components/schemas/PostalAddress' },
+      description: { type: 'string', minLength: 1 },
+      building_type: { type: 'string', enum: ['STUDIO', 'APARTMENT', 'HOUSE'] },
+      latest_price_eur: { type: 'number', minimum: 0 },
+      surface_area_m2: { type: 'number', minimum: 0 },
+      rooms_count: { type: 'integer', minimum: 1 },
+      bedrooms_count: { type: 'integer', minimum: 0 },
+      contact_phone_number: { type: 'string', pattern: '^\\+[1-9]\\d{1,14}$' },
+    },
+  },
+  postalAddress: {
+    required: ['street_address', 'postal_code', 'city', 'country'],
+    properties: {
+      street_address: { type: 'string', minLength: 1 },
+      postal_code: { type: 'string', minLength: 1 },
+      city: { type: 'string', minLength: 1 },
+      country: { type: 'string', minLength: 2, maxLength: 2 },
+    },
+  },
+  listingRead: { required: ['id', 'created_date', 'updated_date'], properties: { id: { type: 'integer', minimum: 0 }, created_date: { type: 'string' }, updated_date: { type: 'string' } } },
+  price: { required: ['price_eur', 'created_date'], properties: { price_eur: { type: 'integer' }, created_date: { type: 'string' } } },
+};
+
+describe('the OpenAPI document', () => {
+  let testApp: TestApp;
+  let document: Json;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    document = (await testApp.api.get<Json>('/docs/openapi.json')).body;
+  });
+  afterAll(() => testApp.close());
+
+  it('is a valid OpenAPI 3 document', async () => {
+    expect(document.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+
+  it('is also served as YAML, and Swagger UI at /docs', async () => {
+    const yaml = await testApp.api.get('/docs/openapi.yaml');
+    expect(yaml.status).toBe(200);
+    expect(yaml.text).toMatch(/^openapi: 3\./m);
+    const ui = await testApp.api.get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('keeps the contract\'s paths, methods and operation ids', () => {
+    for (const [method, path, operationId] of CONTRACT.operations) {
+      expect({ path, method, operationId: document.paths[path]?.[method]?.operationId }).toEqual({ path, method, operationId });
+    }
+  });
+
+  it.each([
+    ['ListingWrite', CONTRACT.listingWrite],
+    ['PostalAddress', CONTRACT.postalAddress],
+    ['Price', CONTRACT.price],
+  ])('schema %s keeps every field, type, rule and required entry of the contract, and admits nothing else', (name, expected) => {
+    const schema = document.components.schemas[name] as Json;
+    expect(schema.additionalProperties).toBe(false);
+    expect([...(schema.required as string[])].sort()).toEqual([...expected.required].sort());
+    expect(Object.keys(schema.properties as Json).sort()).toEqual(Object.keys(expected.properties).sort());
+    for (const [field, rules] of Object.entries(expected.properties)) expect({ field, ...(schema.properties as Json)[field] }).toMatchObject({ field, ...rules });
+  });
+
+  it('schema Listing is ListingWrite plus the read-only fields, closed too', () => {
+    const listing = document.components.schemas.Listing as Json;
+    expect(listing.additionalProperties).toBe(false);
+    expect([...(listing.required as string[])].sort()).toEqual([...CONTRACT.listingWrite.required, ...CONTRACT.listingRead.required].sort());
+    for (const [field, rules] of Object.entries({ ...CONTRACT.listingWrite.properties, ...CONTRACT.listingRead.properties })) {
+      expect({ field, ...(listing.properties as Json)[field] }).toMatchObject({ field, ...rules });
+    }
+  });
+
+  it('documents every route the server has, and no other, with the security the guards enforce', () => {
+    const documented = Object.entries(document.paths as Json).flatMap(([path, item]) =>
+      Object.entries(item as Json).map(([method, operation]) => ({ method: method.toUpperCase(), path, security: (operation as Json).security as unknown[] })),
+    );
+    const served = declaredRoutes(testApp).map((r) => ({ ...r, path: r.path.replace(/:(\w+)/g, '{$1}') }));
+    expect(documented.map((d) => `${d.method} ${d.path}`).sort()).toEqual(served.map((s) => `${s.method} ${s.path}`).sort());
+    for (const route of served) {
+      const operation = documented.find((d) => d.method === route.method && d.path === route.path);
+      expect({ route, security: operation?.security }).toEqual({ route, security: route.access === 'public' ? [] : [{ bearer: [] }] });
+    }
+  });
+
+  it('gives every error response a JSON body with a message', () => {
+    for (const item of Object.values(document.paths as Json)) {
+      for (const operation of Object.values(item as Json)) {
+        for (const [status, response] of Object.entries((operation as Json).responses as Json)) {
+          if (Number(status) < 400) continue;
+          const ref = (response as Json).content?.['application/json']?.schema?.$ref as string | undefined;
+          expect({ status, ref }).toEqual({ status, ref: expect.stringMatching(/#\/components\/schemas\/(APIError|ValidationError)$/) });
+        }
+      }
+    }
+  });
+
+  describe('the response check every e2e request goes through', () => {
+    let contract: ResponseContract;
+    const listing = {
+      id: 1,
+      name: 'n',
+      description: 'd',
+      postal_address: { street_address: 's', postal_code: 'p', city: 'c', country: 'FR' },
+      building_type: 'HOUSE',
+      latest_price_eur: 1,
+      surface_area_m2: 1,
+      rooms_count: 1,
+      bedrooms_count: 0,
+      created_date: '2026-01-01T00:00:00.000Z',
+      updated_date: '2026-01-01T00:00:00.000Z',
+    };
+    beforeAll(async () => {
+      contract = await ResponseContract.load(testApp.baseUrl);
+    });
+
+    it('accepts a conforming body', () => {
+      expect(contract.violations('GET', '/listings/1', 200, 'application/json', listing)).toEqual([]);
+    });
+
+    it('fails on an extra property, a missing one, a wrong type, an undocumented status or a missing body', () => {
+      expect(contract.violations('GET', '/listings/1', 200, 'application/json', { ...listing, owner_id: 3 })).not.toEqual([]);
+      expect(contract.violations('GET', '/listings/1', 200, 'application/json', { ...listing, postal_address: { city: 'c' } })).not.toEqual([]);
+      expect(contract.violations('GET', '/listings/1/prices', 200, 'application/json', [{ price_eur: 1.5, created_date: 'x' }])).not.toEqual([]);
+      expect(contract.violations('GET', '/listings/1', 500, 'application/json', { message: 'boom' })).not.toEqual([]);
+      expect(contract.violations('POST', '/listings', 201, null, '')).not.toEqual([]);
+      expect(contract.violations('PATCH', '/listings', 200, 'application/json', {})).not.toEqual([]);
+    });
+  });
+});
+
+describe('the API docs in production', () => {
+  it('are off unless SWAGGER_ENABLED=true', async () => {
+    const production = await startTestApp({ NODE_ENV: 'production' });
+    try {
+      const response = await fetch(`${production.baseUrl}/docs/openapi.json`);
+      expect(response.status).toBe(404);
+    } finally {
+      await production.close();
+    }
+    const enabled = await startTestApp({ NODE_ENV: 'production', SWAGGER_ENABLED: 'true' });
+    try {
+      expect((await fetch(`${enabled.baseUrl}/docs/openapi.json`)).status).toBe(200);
+    } finally {
+      await enabled.close();
+    }
+  });
+});
