@@ -24,7 +24,7 @@ export async function prepareDatabase(config: AppConfig): Promise<PreparedDataba
   const server = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), 'listings');
   try {
     await applyMigrations(server.url);
-    const prisma = new PrismaService({ url: server.url, poolSize: 2 });
+    const prisma = PrismaService.standalone({ url: server.url, poolSize: 2 });
     try {
       const seeded = await seedDemoListings(prisma);
       if (seeded > 0) logger.log(`Seeded ${seeded} demo listings`);

@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import pg from 'pg';
 import { DATABASE_OPTIONS, DatabaseOptions, PrismaService } from './prisma.service';
+import { DATABASE_POOL, SqlService } from './sql.service';
 
 @Global()
 @Module({})
@@ -9,9 +11,11 @@ export class DatabaseModule {
       module: DatabaseModule,
       providers: [
         { provide: DATABASE_OPTIONS, useValue: options },
-        { provide: PrismaService, useFactory: (opts: DatabaseOptions) => new PrismaService(opts), inject: [DATABASE_OPTIONS] },
+        { provide: DATABASE_POOL, useFactory: () => new pg.Pool({ connectionString: options.url, max: options.poolSize }) },
+        PrismaService,
+        SqlService,
       ],
-      exports: [PrismaService],
+      exports: [PrismaService, SqlService],
     };
   }
 }

@@ -1,6 +1,8 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
+import { DATABASE_POOL } from './sql.service';
 
 export interface DatabaseOptions {
   url: string;
@@ -10,13 +12,26 @@ export interface DatabaseOptions {
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
 /**
- * The one Prisma client of the process. It talks to Postgres through node-postgres (adapter-pg), so no
- * native query engine is involved; the pool is created lazily on the first query.
+ * The Prisma client of the process. It talks to Postgres through node-postgres (adapter-pg) on the
+ * shared pool, so no native query engine is involved and Prisma and SqlService share connections.
  */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
-  constructor(options: DatabaseOptions) {
-    super({ adapter: new PrismaPg({ connectionString: options.url, max: options.poolSize }) });
+  constructor(@Inject(DATABASE_POOL) pool: pg.Pool) {
+    super({ adapter: new PrismaPg(pool) });
+  }
+
+  /** A client with a pool of its own, for scripts and startup work outside the Nest application. */
+  static standalone(options: DatabaseOptions): PrismaService {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
+    const client = new PrismaService(pool);
+    // In the application SqlService ends the shared pool; here nobody else owns it.
+    const disconnect = client.$disconnect.bind(client);
+    client.$disconnect = async () => {
+      await disconnect();
+      await pool.end();
+    };
+    return client;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,41 +1,42 @@
-import type { Listing } from '@app/database';
 import { ListingView } from './dto/listing.view';
-import { ListingWriteDto } from './dto/listing-write.dto';
+import type { BuildingTypeName } from './dto/listing-write.dto';
 
-/** The columns a client may write, from the wire shape (nested address, snake_case) to the row. */
-export function toListingColumns(dto: ListingWriteDto) {
-  return {
-    name: dto.name,
-    description: dto.description,
-    buildingType: dto.building_type,
-    surfaceAreaM2: dto.surface_area_m2,
-    roomsCount: dto.rooms_count,
-    bedroomsCount: dto.bedrooms_count,
-    // PUT is a full replacement: an omitted phone number clears the stored one.
-    contactPhoneNumber: dto.contact_phone_number ?? null,
-    streetAddress: dto.postal_address.street_address,
-    postalCode: dto.postal_address.postal_code,
-    city: dto.postal_address.city,
-    country: dto.postal_address.country,
-    latestPriceEur: dto.latest_price_eur,
-  };
+/** A listing row as the statements of listing-search.ts and listing-writes.ts return it (SQL names). */
+export interface ListingRow {
+  id: number;
+  name: string;
+  description: string;
+  building_type: string;
+  surface_area_m2: number;
+  rooms_count: number;
+  bedrooms_count: number;
+  contact_phone_number: string | null;
+  street_address: string;
+  postal_code: string;
+  city: string;
+  country: string;
+  /** NUMERIC, as node-postgres returns it: an exact decimal string. */
+  latest_price_eur: string;
+  created_date: Date;
+  updated_date: Date;
 }
 
-export function toListingView(row: Listing): ListingView {
+/** The wire shape (the contract's Listing) of a row. */
+export function toListingViewFromRow(row: ListingRow): ListingView {
   const view: ListingView = {
     id: row.id,
     name: row.name,
-    postal_address: { street_address: row.streetAddress, postal_code: row.postalCode, city: row.city, country: row.country },
+    postal_address: { street_address: row.street_address, postal_code: row.postal_code, city: row.city, country: row.country },
     description: row.description,
-    building_type: row.buildingType,
-    latest_price_eur: row.latestPriceEur.toNumber(),
-    surface_area_m2: row.surfaceAreaM2,
-    rooms_count: row.roomsCount,
-    bedrooms_count: row.bedroomsCount,
-    created_date: row.createdDate.toISOString(),
-    updated_date: row.updatedDate.toISOString(),
+    building_type: row.building_type as BuildingTypeName,
+    // Whole euros up to 10^12: exact as a JS number.
+    latest_price_eur: Number(row.latest_price_eur),
+    surface_area_m2: row.surface_area_m2,
+    rooms_count: row.rooms_count,
+    bedrooms_count: row.bedrooms_count,
+    created_date: row.created_date.toISOString(),
+    updated_date: row.updated_date.toISOString(),
   };
-  // The contract types the phone as a string (never null), so an absent one is left out.
-  if (row.contactPhoneNumber !== null) view.contact_phone_number = row.contactPhoneNumber;
+  if (row.contact_phone_number !== null) view.contact_phone_number = row.contact_phone_number;
   return view;
 }

@@ -1,16 +1,19 @@
 import { ForbiddenException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { type AuthenticatedUser, isAdmin } from '@app/auth';
-import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { Prisma, PrismaService } from '@app/database';
+import { Page, toPage } from '@app/common';
+import { PrismaService, SqlService, type SqlTransaction, namedStatement } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
-import { LISTING_PAGE_DEFAULT, ListingsQuery } from './dto/listings.query';
-import { toListingColumns, toListingView } from './listing.mapper';
+import { ListingsQuery } from './dto/listings.query';
+import { type ListingRow, toListingViewFromRow } from './listing.mapper';
+import { DELETE_LISTING, INSERT_LISTING, LOCK_LISTING, SELECT_LISTING, UPDATE_LISTING, writableValues } from './listing-writes';
+import { type ListingSearch, cursorOf, listingSearchSql, toListingSearch } from './listing-search';
 
 interface LockedListing {
   owner_id: number;
-  latest_price_eur: Prisma.Decimal;
+  /** NUMERIC, as node-postgres returns it: an exact decimal string. */
+  latest_price_eur: string;
   updated_date: Date;
 }
 
@@ -19,51 +22,51 @@ function nowMs(): Date {
   return new Date(Date.now());
 }
 
-// A listing write and its price-history entry are one transaction: a listing must never show a price
-// that its history lacks, nor a history entry exist for a write that was rolled back.
-const WRITE_TX = { maxWait: 10_000, timeout: 10_000 };
 
+/**
+ * Listings: search, reads and writes. Every write that touches the price history runs in one
+ * transaction with it (SqlService.transaction), so a listing never shows a price that its history
+ * lacks, and no history entry survives a write that was rolled back.
+ */
 @Injectable()
 export class ListingsService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly sql: SqlService,
     private readonly priceHistory: PriceHistoryService,
   ) {}
 
+  /** GET /listings: filters and sort from the query, one page by key (never OFFSET). */
   async list(query: ListingsQuery): Promise<Page<ListingView>> {
-    return this.pageById(query);
+    return this.search(toListingSearch(query));
   }
 
-  /** The caller's own listings, by id (served by listing_owner_idx). */
+  /** The caller's own listings, with the same filters and sorts (by id, served by listing_owner_idx). */
   async listOwnedBy(ownerId: number, query: ListingsQuery): Promise<Page<ListingView>> {
-    return this.pageById(query, ownerId);
+    return this.search(toListingSearch(query, ownerId));
   }
 
-  private async pageById(query: ListingsQuery, ownerId?: number): Promise<Page<ListingView>> {
-    const limit = query.limit ?? LISTING_PAGE_DEFAULT;
-    const afterId = query.cursor ? decodeCursor(query.cursor, (raw) => (isId(raw.id) ? raw.id : undefined)) : undefined;
-    const rows = await this.prisma.listing.findMany({
-      where: { ...(afterId === undefined ? {} : { id: { gt: afterId } }), ...(ownerId === undefined ? {} : { ownerId }) },
-      orderBy: { id: 'asc' },
-      take: limit + 1,
-    });
-    return toPage(rows, limit, toListingView, (row) => encodeCursor({ id: row.id }));
+  private async search(search: ListingSearch): Promise<Page<ListingView>> {
+    const statement = listingSearchSql(search);
+    // One prepared statement per query shape (which filters, which sort, with or without a cursor).
+    const rows = await this.sql.query<ListingRow>(namedStatement('listing_search', statement.text), statement.values);
+    return toPage(rows, search.limit, toListingViewFromRow, (row) => cursorOf(search.sort, row));
   }
 
   async get(id: number): Promise<ListingView> {
-    const row = await this.prisma.listing.findUnique({ where: { id } });
+    const [row] = await this.sql.query<ListingRow>(SELECT_LISTING, [id]);
     if (!row) throw new NotFoundException(`Listing ${id} not found`);
-    return toListingView(row);
+    return toListingViewFromRow(row);
   }
 
   /** Creates the listing, owned by the caller, and its first history entry stamped with its created_date. */
   async create(dto: ListingWriteDto, caller: AuthenticatedUser): Promise<ListingView> {
     const at = nowMs();
-    return this.prisma.$transaction(async (tx) => {
-      const row = await tx.listing.create({ data: { ...toListingColumns(dto), ownerId: caller.id, createdDate: at, updatedDate: at } });
+    return this.sql.transaction(async (tx) => {
+      const [row] = await tx.query<ListingRow>(INSERT_LISTING, [...writableValues(dto), caller.id, at]);
       await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
-      return toListingView(row);
-    }, WRITE_TX);
+      return toListingViewFromRow(row);
+    });
   }
 
   /**
@@ -71,24 +74,24 @@ export class ListingsService {
    * stamped with the new updated_date; the same price appends nothing.
    */
   async replace(id: number, dto: ListingWriteDto, caller: AuthenticatedUser): Promise<ListingView> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
       // Never before the previous write, even if the clock stepped back: history order is time order.
       const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-      const row = await tx.listing.update({ where: { id }, data: { ...toListingColumns(dto), updatedDate: at } });
-      if (!current.latest_price_eur.equals(dto.latest_price_eur)) {
+      const [row] = await tx.query<ListingRow>(UPDATE_LISTING, [...writableValues(dto), id, at]);
+      if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
         await this.priceHistory.recordPrice(tx, id, dto.latest_price_eur, at);
       }
-      return toListingView(row);
-    }, WRITE_TX);
+      return toListingViewFromRow(row);
+    });
   }
 
   /** Removes the listing and, by cascade, its whole price history. */
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await this.lockForChange(tx, id, caller);
-      await tx.listing.delete({ where: { id } });
-    }, WRITE_TX);
+      await tx.query(DELETE_LISTING, [id]);
+    });
   }
 
   /** Admin only (checked by the route's role guard): gives the listing to another account. */
@@ -99,7 +102,7 @@ export class ListingsService {
       const updated = await tx.listing.updateMany({ where: { id }, data: { ownerId: newOwnerId } });
       if (updated.count === 0) throw new NotFoundException(`Listing ${id} not found`);
       return { id, owner_id: newOwnerId };
-    }, WRITE_TX);
+    });
   }
 
   /**
@@ -108,9 +111,8 @@ export class ListingsService {
    * writes to one listing, so each compares against the price the previous one committed and history
    * entries are appended in commit order. 404 before 403: whether a listing exists is public anyway.
    */
-  private async lockForChange(tx: Prisma.TransactionClient, id: number, caller: AuthenticatedUser): Promise<LockedListing> {
-    const [current] = await tx.$queryRaw<LockedListing[]>`
-      SELECT owner_id, latest_price_eur, updated_date FROM listing WHERE id = ${id} FOR UPDATE`;
+  private async lockForChange(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<LockedListing> {
+    const [current] = await tx.query<LockedListing>(LOCK_LISTING, [id]);
     if (!current) throw new NotFoundException(`Listing ${id} not found`);
     if (current.owner_id !== caller.id && !isAdmin(caller)) {
       throw new ForbiddenException('Only the owner of this listing or an admin may change it');

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (password.length < 8 || password.length > 256) throw new Error('the password must be 8 to 256 characters');
   const config = loadConfig();
   const database = await prepareDatabase(config);
-  const prisma = new PrismaService({ url: database.url, poolSize: 1 });
+  const prisma = PrismaService.standalone({ url: database.url, poolSize: 1 });
   try {
     const outcome = await ensureAdmin(prisma, email, password);
     process.stdout.write(`${email.trim().toLowerCase()}: ${outcome}\n`);

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { PrismaService } from '@app/database';
+import { PrismaService, SqlService } from '@app/database';
 import { AuthenticatedUser, Role } from '../authenticated-user';
 import { AdminUserView, UserView } from '../dto/user.view';
 import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from '../dto/admin.dto';
@@ -30,12 +30,15 @@ function toAdminUserView(row: UserRow): AdminUserView {
   return { ...toUserView(row), active: row.active };
 }
 
+const ACCOUNT_CHECK = { name: 'account_check', text: 'SELECT role, active, token_version FROM app_user WHERE id = $1' };
+
 const USER_COLUMNS = { id: true, email: true, role: true, active: true, createdDate: true } as const;
 
 @Injectable()
 export class UsersService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly sql: SqlService,
     private readonly refreshTokens: RefreshTokensService,
   ) {}
 
@@ -58,9 +61,10 @@ export class UsersService {
     return this.prisma.user.findUnique({ where: { id }, select: { id: true, passwordHash: true, active: true, tokenVersion: true } });
   }
 
-  /** The per-request check: role and active flag come from here, never from the token. */
-  findForRequest(id: number): Promise<{ role: Role; active: boolean; tokenVersion: number } | null> {
-    return this.prisma.user.findUnique({ where: { id }, select: { role: true, active: true, tokenVersion: true } });
+  /** The per-request check: role and active flag come from here, never from the token. On every authenticated request, hence plain SQL. */
+  async findForRequest(id: number): Promise<{ role: Role; active: boolean; tokenVersion: number } | null> {
+    const [row] = await this.sql.query<{ role: Role; active: boolean; token_version: number }>(ACCOUNT_CHECK, [id]);
+    return row ? { role: row.role, active: row.active, tokenVersion: row.token_version } : null;
   }
 
   async me(id: number): Promise<UserView> {

@@ -1,0 +1,154 @@
+import { BadRequestException } from '@nestjs/common';
+import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from '@app/common';
+import { Prisma } from '@app/database';
+import { MAX_PRICE_EUR } from './dto/listing-write.dto';
+import { LISTING_PAGE_DEFAULT, LISTING_SORTS, type ListingSort, ListingsQuery } from './dto/listings.query';
+import type { ListingRow } from './listing.mapper';
+
+/**
+ * The one SQL statement behind GET /listings and GET /auth/me/listings, built from the query. It is its
+ * own module so that test/query-plans.e2e-spec.ts can EXPLAIN exactly what the service runs.
+ *
+ * Shape rules that keep every page an index range scan (see the indexes in schema.prisma):
+ * - only the filters present become predicates (no `$1 IS NULL OR …`), so each combination is planned
+ *   on its own;
+ * - the cursor is a row-value comparison on (sort key, id), the form a btree on (sort key, id), or on
+ *   (city, sort key, id) after `city = $1`, walks from the cursor onwards; descending orders use `<`
+ *   and are read backwards;
+ * - parameters carry explicit casts, so a number never turns the NUMERIC column into a float compare
+ *   (which would hide it from the index).
+ */
+
+/** Where the previous page stopped: the last row's sort key (absent for the id order) and its id. */
+export type ListingPosition =
+  | { sort: 'id'; id: number }
+  | { sort: 'price' | '-price'; price: number; id: number }
+  | { sort: '-created'; created: string; id: number };
+
+export interface ListingSearch {
+  sort: ListingSort;
+  limit: number;
+  after?: ListingPosition;
+  ownerId?: number;
+  buildingType?: string;
+  city?: string;
+  postalCode?: string;
+  country?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  minRooms?: number;
+  minSurface?: number;
+}
+
+export const LISTING_COLUMNS = Prisma.raw(
+  'id, name, description, building_type::text AS building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number, ' +
+    'street_address, postal_code, city, country, latest_price_eur, created_date, updated_date',
+);
+
+const ORDER_BY: Record<ListingSort, Prisma.Sql> = {
+  id: Prisma.raw('id'),
+  price: Prisma.raw('latest_price_eur, id'),
+  '-price': Prisma.raw('latest_price_eur DESC, id DESC'),
+  '-created': Prisma.raw('created_date DESC, id DESC'),
+};
+
+function afterCondition(after: ListingPosition): Prisma.Sql {
+  switch (after.sort) {
+    case 'id':
+      return Prisma.sql`id > ${after.id}::int4`;
+    case 'price':
+      return Prisma.sql`(latest_price_eur, id) > (${after.price}::numeric, ${after.id}::int4)`;
+    case '-price':
+      return Prisma.sql`(latest_price_eur, id) < (${after.price}::numeric, ${after.id}::int4)`;
+    case '-created':
+      return Prisma.sql`(created_date, id) < (${after.created}::timestamptz, ${after.id}::int4)`;
+  }
+}
+
+/** The statement for one page: `limit + 1` rows, so the caller knows whether a next page exists. */
+export function listingSearchSql(search: ListingSearch): Prisma.Sql {
+  const where: Prisma.Sql[] = [];
+  if (search.ownerId !== undefined) where.push(Prisma.sql`owner_id = ${search.ownerId}::int4`);
+  if (search.city !== undefined) where.push(Prisma.sql`city = ${search.city}`);
+  if (search.postalCode !== undefined) where.push(Prisma.sql`postal_code = ${search.postalCode}`);
+  if (search.country !== undefined) where.push(Prisma.sql`country = ${search.country}::bpchar`);
+  if (search.buildingType !== undefined) where.push(Prisma.sql`building_type = ${search.buildingType}::building_type`);
+  if (search.minPrice !== undefined) where.push(Prisma.sql`latest_price_eur >= ${search.minPrice}::numeric`);
+  if (search.maxPrice !== undefined) where.push(Prisma.sql`latest_price_eur <= ${search.maxPrice}::numeric`);
+  if (search.minRooms !== undefined) where.push(Prisma.sql`rooms_count >= ${search.minRooms}::int4`);
+  if (search.minSurface !== undefined) where.push(Prisma.sql`surface_area_m2 >= ${search.minSurface}::float8`);
+  if (search.after !== undefined) where.push(afterCondition(search.after));
+  const filter = where.length > 0 ? Prisma.sql` WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;
+  return Prisma.sql`SELECT ${LISTING_COLUMNS} FROM listing${filter} ORDER BY ${ORDER_BY[search.sort]} LIMIT ${search.limit + 1}::int4`;
+}
+
+/** The validated query as a search; the cursor is decoded here and must belong to the requested sort (400 otherwise). */
+export function toListingSearch(query: ListingsQuery, ownerId?: number): ListingSearch {
+  const sort = query.sort ?? 'id';
+  return {
+    sort,
+    limit: query.limit ?? LISTING_PAGE_DEFAULT,
+    after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, (raw) => positionFor(sort, raw)),
+    ownerId,
+    buildingType: query.building_type,
+    city: query.city,
+    postalCode: query.postal_code,
+    country: query.country,
+    minPrice: query.min_price,
+    maxPrice: query.max_price,
+    minRooms: query.min_rooms,
+    minSurface: query.min_surface,
+  };
+}
+
+/**
+ * Cursors: `{"id":N}` for the id order, `{"price":P,"id":N}`, `{"-price":P,"id":N}` and
+ * `{"-created":"<RFC 3339>","id":N}` for the others: the key names the sort, so a cursor is only
+ * accepted by the sort that issued it (exactly these keys, nothing else).
+ */
+export function cursorOf(sort: ListingSort, row: ListingRow): string {
+  switch (sort) {
+    case 'id':
+      return encodeCursor({ id: row.id });
+    case 'price':
+    case '-price':
+      return encodeCursor({ [sort]: Number(row.latest_price_eur), id: row.id });
+    case '-created':
+      return encodeCursor({ [sort]: row.created_date.toISOString(), id: row.id });
+  }
+}
+
+function positionFor(sort: ListingSort, raw: Record<string, unknown>): ListingPosition | undefined {
+  const position = parsePosition(sort, raw);
+  if (position === undefined && LISTING_SORTS.some((other) => parsePosition(other, raw) !== undefined)) {
+    throw new BadRequestException({ message: `Invalid cursor: it was issued for another sort than "${sort}"; start again without a cursor` });
+  }
+  return position;
+}
+
+function hasExactly(raw: Record<string, unknown>, keys: string[]): boolean {
+  const own = Object.keys(raw);
+  return own.length === keys.length && keys.every((key) => own.includes(key));
+}
+
+function isPrice(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PRICE_EUR;
+}
+
+function parsePosition(sort: ListingSort, raw: Record<string, unknown>): ListingPosition | undefined {
+  if (!isId(raw.id)) return undefined;
+  const id = raw.id;
+  switch (sort) {
+    case 'id':
+      return hasExactly(raw, ['id']) ? { sort, id } : undefined;
+    case 'price':
+    case '-price': {
+      const price = raw[sort];
+      return hasExactly(raw, [sort, 'id']) && isPrice(price) ? { sort, price, id } : undefined;
+    }
+    case '-created': {
+      const created = raw[sort];
+      return hasExactly(raw, [sort, 'id']) && isIsoTimestamp(created) ? { sort, created, id } : undefined;
+    }
+  }
+}

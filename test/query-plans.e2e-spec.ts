@@ -1,0 +1,195 @@
+import pg from 'pg';
+import { encodeCursor } from '@app/common';
+import { ListingsQuery } from '../libs/listings/src/dto/listings.query';
+import { listingSearchSql, toListingSearch } from '../libs/listings/src/listing-search';
+import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explain, explainGeneric, insertBulkListings, planViolations } from './support/query-plans';
+import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
+
+/**
+ * Every statement the listing and price reads issue, EXPLAINed (and run, with ANALYZE) on a table big
+ * enough for the planner to care: 50 000 listings and 200 000 history entries. The rows are inserted
+ * on one dedicated connection inside a transaction that is rolled back at the end, so the other e2e
+ * files, which share the database, never see them. The rule the plans must follow is
+ * `planViolations` in support/query-plans.ts.
+ */
+describe('query plans on 50 000 listings', () => {
+  let testApp: TestApp;
+  let client: pg.Client;
+  let ownerId: number;
+  /** An account that owns 50 of the bulk listings (the bulk owner owns nearly every listing). */
+  let smallOwnerId: number;
+  /** A listing near the end of the id order, the middle of the price order, and so on: deep cursors. */
+  let deep: { id: number; price: number; created: string };
+  let paris: { id: number; price: number; created: string };
+  let town: { id: number; city: string; created: string };
+  let postalCode: string;
+  let entry: { listingId: number; at: string; id: string };
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    await client.query('BEGIN');
+    ownerId = await insertBulkListings(client, uniqueEmail('bulk-owner'));
+    const small = await client.query<{ id: number }>(`INSERT INTO app_user (email, password_hash) VALUES ($1, '!no-login') RETURNING id`, [uniqueEmail('small-owner')]);
+    smallOwnerId = small.rows[0].id;
+    await client.query('UPDATE listing SET owner_id = $1 WHERE owner_id = $2 AND id % 1000 = 0', [smallOwnerId, ownerId]);
+    // ANALYZE in the transaction sees its own rows: the planner works from the statistics of the big table.
+    await client.query('ANALYZE listing');
+    await client.query('ANALYZE listing_price');
+
+    const at = async (orderBy: string, offset: number, where = 'TRUE') => {
+      const { rows } = await client.query<{ id: number; price: string; created: Date; city: string; postal_code: string }>(
+        `SELECT id, latest_price_eur AS price, created_date AS created, city, postal_code FROM listing
+         WHERE owner_id = $1 AND ${where} ORDER BY ${orderBy} OFFSET $2 LIMIT 1`,
+        [ownerId, offset],
+      );
+      const row = rows[0];
+      return { id: row.id, price: Number(row.price), created: row.created.toISOString(), city: row.city, postalCode: row.postal_code };
+    };
+    deep = await at('id', Math.floor(BULK_LISTINGS * 0.9));
+    const middle = await at('latest_price_eur, id', BULK_LISTINGS / 2);
+    deep = { ...deep, price: middle.price };
+    paris = await at('latest_price_eur, id', 2_000, `city = 'Paris'`);
+    town = await at('created_date DESC, id DESC', 100, `city = 'Town 7'`);
+    postalCode = (await at('id', 123)).postalCode;
+    const history = await client.query<{ id: string; created_date: Date }>(
+      'SELECT id::text AS id, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id OFFSET 1 LIMIT 1',
+      [deep.id],
+    );
+    entry = { listingId: deep.id, at: history.rows[0].created_date.toISOString(), id: history.rows[0].id };
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.query('ROLLBACK');
+    await client?.end();
+    await testApp?.close();
+  });
+
+  it('the bulk rows are there, for this transaction only', async () => {
+    const counts = await client.query<{ listings: string; prices: string }>(
+      `SELECT count(*) AS listings,
+         (SELECT count(*) FROM listing_price p JOIN listing l ON l.id = p.listing_id WHERE l.owner_id IN ($1, $2)) AS prices
+       FROM listing WHERE owner_id IN ($1, $2)`,
+      [ownerId, smallOwnerId],
+    );
+    expect(counts.rows[0]).toEqual({ listings: String(BULK_LISTINGS), prices: String(BULK_LISTINGS * BULK_PRICES_PER_LISTING) });
+    expect((await testApp.api.get(`/listings/${deep.id}`)).status).toBe(404);
+  });
+
+  /** The statement the service runs for this query (the service calls the same two functions). */
+  const searchStatement = (query: Partial<ListingsQuery>, owner?: number): Statement => {
+    const sql = listingSearchSql(toListingSearch(Object.assign(new ListingsQuery(), query), owner));
+    return { text: sql.text, values: sql.values };
+  };
+
+  // [name, query (cursors are built from rows found above, so these are functions)]
+  const listingShapes: [string, () => Partial<ListingsQuery>][] = [
+    ['by id, first page', () => ({})],
+    ['by id, deep cursor', () => ({ cursor: encodeCursor({ id: deep.id }) })],
+    ['sort=price, first page', () => ({ sort: 'price' })],
+    ['sort=price, cursor', () => ({ sort: 'price', cursor: encodeCursor({ price: deep.price, id: deep.id }) })],
+    ['sort=-price, first page', () => ({ sort: '-price' })],
+    ['sort=-price, cursor', () => ({ sort: '-price', cursor: encodeCursor({ '-price': deep.price, id: deep.id }) })],
+    ['sort=-created, first page', () => ({ sort: '-created' })],
+    ['sort=-created, cursor', () => ({ sort: '-created', cursor: encodeCursor({ '-created': '2025-06-01T12:00:00.000Z', id: deep.id }) })],
+    ['city (large) + sort=price', () => ({ city: 'Paris', sort: 'price' })],
+    ['city (large) + sort=price, cursor', () => ({ city: 'Paris', sort: 'price', cursor: encodeCursor({ price: paris.price, id: paris.id }) })],
+    ['city + min_price + sort=price (the benchmark query)', () => ({ city: 'Paris', min_price: 500_000, sort: 'price' })],
+    ['city + price range + sort=-price', () => ({ city: 'Paris', min_price: 300_000, max_price: 900_000, sort: '-price' })],
+    ['city (small) by id', () => ({ city: 'Town 7' })],
+    ['city (small) by id, cursor', () => ({ city: 'Town 7', cursor: encodeCursor({ id: town.id }) })],
+    ['city (small) + sort=-created, cursor', () => ({ city: 'Town 7', sort: '-created', cursor: encodeCursor({ '-created': town.created, id: town.id }) })],
+    ['building_type by id', () => ({ building_type: 'HOUSE' })],
+    ['building_type + sort=price, cursor', () => ({ building_type: 'STUDIO', sort: 'price', cursor: encodeCursor({ price: deep.price, id: deep.id }) })],
+    ['country (rare) by id', () => ({ country: 'LU' })],
+    ['country (rare) + sort=-created', () => ({ country: 'LU', sort: '-created' })],
+    ['country + sort=price', () => ({ country: 'DE', sort: 'price' })],
+    ['min_price + max_price by id', () => ({ min_price: 400_000, max_price: 800_000 })],
+    ['narrow price range + sort=-created', () => ({ min_price: 500_000, max_price: 510_000, sort: '-created' })],
+    ['min_price + sort=price, cursor', () => ({ min_price: 1_000_000, sort: 'price', cursor: encodeCursor({ price: deep.price, id: deep.id }) })],
+    ['min_rooms by id', () => ({ min_rooms: 4 })],
+    ['min_rooms + sort=-price', () => ({ min_rooms: 6, sort: '-price' })],
+    ['min_surface by id, cursor', () => ({ min_surface: 200, cursor: encodeCursor({ id: deep.id }) })],
+    ['min_surface + min_rooms + sort=-created', () => ({ min_surface: 100.5, min_rooms: 3, sort: '-created' })],
+    ['postal_code by id', () => ({ postal_code: postalCode })],
+    ['postal_code + sort=price', () => ({ postal_code: postalCode, sort: 'price' })],
+    [
+      'every filter + sort=price',
+      () => ({ city: 'Paris', building_type: 'HOUSE', country: 'FR', min_price: 100_000, max_price: 1_500_000, min_rooms: 3, min_surface: 50, sort: 'price' }),
+    ],
+  ];
+
+  it.each(listingShapes)('GET /listings %s: every row from an index, no unbounded sort', async (name, query) => {
+    const plan = await explain(client, searchStatement(query()));
+    // SHOW_PLANS=1 npm run test:e2e -- --testPathPatterns query-plans prints every plan.
+    if (process.env.SHOW_PLANS) console.log(`${name}\n${describePlan(plan)}`);
+    expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
+  });
+
+  it.each(listingShapes)('GET /listings %s, as a generic plan (a prepared statement reused): same rule', async (name, query) => {
+    const plan = await explainGeneric(client, searchStatement(query()));
+    if (process.env.SHOW_PLANS) console.log(`generic: ${name}\n${describePlan(plan)}`);
+    expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
+  });
+
+  it('the rule does fail a bad plan: sorting every listing by name', async () => {
+    const plan = await explain(client, { text: 'SELECT id FROM listing ORDER BY name LIMIT 51', values: [] });
+    expect(planViolations(plan)).toEqual(expect.arrayContaining(['Seq Scan on listing', expect.stringMatching(/^Sort over \d+ rows$/)]));
+  });
+
+  it.each([
+    ['the owner of nearly every listing, first page', () => ownerId, () => ({})],
+    ['the owner of nearly every listing, cursor', () => ownerId, () => ({ cursor: encodeCursor({ id: deep.id - 100 }) })],
+    ['an owner of 50 listings, first page', () => smallOwnerId, () => ({})],
+    ['an owner of 50 listings, cursor', () => smallOwnerId, () => ({ cursor: encodeCursor({ id: deep.id - 10_000 }) })],
+  ] as [string, () => number, () => Partial<ListingsQuery>][])('GET /auth/me/listings, %s: every row from an index, no sort', async (_name, owner, query) => {
+    const plan = await explain(client, searchStatement(query(), owner()));
+    expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
+    expect(describePlan(plan)).not.toContain('Sort');
+  });
+
+  /**
+   * The price history's statements live in libs/prices; rather than copy them, capture what the service
+   * really sends to PostgreSQL while it answers the request (the app's connections cannot see the bulk
+   * rows, so it answers 404, but it runs the same statements: the page, then the existence check).
+   */
+  async function capturedStatements(path: string): Promise<Statement[]> {
+    type Query = (this: pg.Client, config: string | pg.QueryConfig, values?: unknown[], callback?: unknown) => unknown;
+    const prototype = pg.Client.prototype as unknown as { query: Query };
+    const original = prototype.query;
+    const seen: Statement[] = [];
+    prototype.query = function (this: pg.Client, config, values, callback) {
+      if (this !== client) {
+        const text = typeof config === 'string' ? config : config.text;
+        seen.push({ text, values: (typeof config === 'string' ? undefined : config.values) ?? values ?? [] });
+      }
+      return original.call(this, config, values, callback);
+    };
+    try {
+      await testApp.api.get(path);
+    } finally {
+      prototype.query = original;
+    }
+    return seen.filter((statement) => /\bfrom\s+"?listing(_price)?"?\b/i.test(statement.text));
+  }
+
+  it('the service runs exactly the statement the plans are checked on', async () => {
+    const query = { city: 'Paris', min_price: 500_000, sort: 'price' } as const;
+    const captured = await capturedStatements('/listings?city=Paris&min_price=500000&sort=price');
+    expect(captured.map((s) => s.text)).toEqual([searchStatement(query).text]);
+  });
+
+  it.each([
+    ['first page', () => `/listings/${entry.listingId}/prices`],
+    ['cursor', () => `/listings/${entry.listingId}/prices?cursor=${encodeCursor({ at: entry.at, id: entry.id })}`],
+  ])('GET /listings/{id}/prices %s: index scans of listing_price_history_idx only', async (_name, path) => {
+    const statements = await capturedStatements(path());
+    expect(statements.length).toBeGreaterThanOrEqual(2);
+    for (const statement of statements) {
+      const plan = await explain(client, statement);
+      expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
+      expect(describePlan(plan)).toContain('listing_price_history_idx');
+    }
+  });
+});
