@@ -74,6 +74,8 @@ describe('admin', () => {
   it.each([
     [{ role: 'ROOT' }, 'role'],
     [{ active: 'no' }, 'active'],
+    [{ role: null }, 'role'],
+    [{ active: null }, 'active'],
     [{ email: 'x@example.test' }, 'email'],
   ])('PATCH /admin/users with %j is a 422', async (body, field) => {
     const response = await admin.api.patch<{ errors: { field: string }[] }>(`/admin/users/${user.id}`, body);

@@ -1,20 +1,23 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn, ValidateIf } from 'class-validator';
 import { QueryCursor, QueryInt } from '@app/common';
 
 export const USER_PAGE_DEFAULT = 50;
+
+// Optional means absent: an explicit null is a wrong type, not "leave it as it is".
+const isPresent = (_dto: object, value: unknown) => value !== undefined;
 export const USER_PAGE_MAX = 200;
 
 @ApiSchema({ name: 'UserUpdate' })
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ['USER', 'ADMIN'] })
   @IsIn(['USER', 'ADMIN'])
-  @IsOptional()
+  @ValidateIf(isPresent)
   role?: 'USER' | 'ADMIN';
 
   @ApiPropertyOptional({ description: 'false deactivates the account: no sign-in, tokens rejected.' })
   @IsBoolean()
-  @IsOptional()
+  @ValidateIf(isPresent)
   active?: boolean;
 }
 
