@@ -1,5 +1,5 @@
 /** Summaries of the measured rounds, written as JSON, a Markdown table and an SVG chart of APP/BASE ratios. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JwtVerifyResult } from '../jwt-verify';
 import type { LoadResult } from './load';
@@ -188,6 +188,7 @@ function svg(report: Report): string {
 }
 
 export function writeReport(report: Report, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
   const files = [path.join(dir, 'latest.json'), path.join(dir, 'latest.md'), path.join(dir, 'ratios.svg')];
   writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files[1], markdown(report));
