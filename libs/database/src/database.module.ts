@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import pg from 'pg';
-import { DATABASE_OPTIONS, DatabaseOptions, PrismaService } from './prisma.service';
+import { createPool } from './pool';
+import { DATABASE_OPTIONS, PrismaService } from './prisma.service';
+import type { DatabaseOptions } from './pool';
 import { DATABASE_POOL, SqlService } from './sql.service';
 
 @Global()
@@ -11,7 +12,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       providers: [
         { provide: DATABASE_OPTIONS, useValue: options },
-        { provide: DATABASE_POOL, useFactory: () => new pg.Pool({ connectionString: options.url, max: options.poolSize }) },
+        { provide: DATABASE_POOL, useFactory: () => createPool(options) },
         PrismaService,
         SqlService,
       ],

@@ -1,5 +1,6 @@
 export * from './database.module';
 export * from './prisma.service';
+export * from './pool';
 export * from './sql.service';
 export * from './database-url';
 export * from './embedded-postgres';

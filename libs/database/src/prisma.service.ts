@@ -1,13 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from './generated/prisma/client';
+import { type DatabaseOptions, createPool } from './pool';
 import { DATABASE_POOL } from './sql.service';
-
-export interface DatabaseOptions {
-  url: string;
-  poolSize: number;
-}
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
@@ -23,7 +19,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 
   /** A client with a pool of its own, for scripts and startup work outside the Nest application. */
   static standalone(options: DatabaseOptions): PrismaService {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize });
+    const pool = createPool(options);
     const client = new PrismaService(pool);
     // In the application SqlService ends the shared pool; here nobody else owns it.
     const disconnect = client.$disconnect.bind(client);

@@ -1,0 +1,39 @@
+import pg from 'pg';
+import { DATABASE_POOL } from '@app/database';
+import { TestApp, startTestApp } from './support/test-app';
+
+describe('when the database closes idle connections', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(() => testApp.close());
+
+  // A database restart, a failover or Ctrl-C on the embedded server closes idle pooled connections;
+  // unhandled, the pool's 'error' event would bring the whole process down.
+  it('the service survives and the next request opens a new connection', async () => {
+    const pool = testApp.app.get<pg.Pool>(DATABASE_POOL);
+    const client = await pool.connect();
+    const backendPid = (client as unknown as { processID: number }).processID;
+    client.release();
+    const connectionsBefore = pool.totalCount;
+
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      const terminated = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [backendPid]);
+      expect(terminated.rows[0].ok).toBe(true);
+    } finally {
+      await admin.end();
+    }
+
+    // No listener of the test's own here: the application's must handle the pool's 'error' event.
+    for (let waited = 0; pool.totalCount >= connectionsBefore && waited < 5_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(pool.totalCount).toBe(connectionsBefore - 1);
+    const response = await testApp.api.get('/listings?limit=1');
+    expect(response.status).toBe(200);
+  });
+});
