@@ -1,6 +1,8 @@
 /**
  * The baseline's wire format: the same JSON, cursors and Link headers as the service
  * (libs/listings/src/listing.mapper.ts, libs/common/src/pagination), and the SQL of the listing queries.
+ * Written again on purpose rather than imported: the baseline must not run any of the service's code,
+ * or the comparison would measure the service against part of itself.
  */
 import type { QueryConfig } from 'pg';
 

@@ -7,6 +7,7 @@ import { createSecretKey } from 'node:crypto';
 import { Client } from 'pg';
 import { BENCH_PASSWORD } from '../../scripts/generate-data';
 import type { PutItem, RequestPlan } from './load';
+import type { ListingRow } from '../baseline/wire';
 
 export interface Scenario {
   id: string;
@@ -28,22 +29,8 @@ export interface Fixtures {
   originals: { id: number; latest_price_eur: string; updated_date: Date }[];
 }
 
-interface OwnedListing {
-  id: number;
-  name: string;
-  description: string;
-  building_type: string;
-  surface_area_m2: number;
-  rooms_count: number;
-  bedrooms_count: number;
-  contact_phone_number: string | null;
-  street_address: string;
-  postal_code: string;
-  city: string;
-  country: string;
-  latest_price_eur: string;
-  updated_date: Date;
-}
+/** The baseline's row shape, which mirrors the service's; the fixtures do not read created_date. */
+type OwnedListing = Omit<ListingRow, 'created_date'>;
 
 export async function loadFixtures(url: string): Promise<Fixtures> {
   const client = new Client({ connectionString: url });

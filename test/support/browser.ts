@@ -41,6 +41,7 @@ export function describeWithBrowser(name: string, suite: () => void): void {
     return;
   }
   console.warn(`Skipping browser tests: ${why} (set REQUIRE_BROWSER=1 to make this a failure).`);
+  // Skipped on purpose, and said so above: no Chromium on this machine and REQUIRE_BROWSER is not set.
   describe.skip(name, suite);
 }
 

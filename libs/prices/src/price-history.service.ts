@@ -30,8 +30,6 @@ const NEXT_PAGE = {
 const ANY_ENTRY = { name: 'price_history_any_entry', text: 'SELECT 1 FROM listing_price WHERE listing_id = $1 LIMIT 1' };
 const RECORD = { name: 'price_history_record', text: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)' };
 
-/** The statements of the history read, for the query-plan test. */
-export const PRICE_HISTORY_STATEMENTS = { FIRST_PAGE, NEXT_PAGE, ANY_ENTRY };
 
 /**
  * Owns `listing_price`: the append-only history of every price a listing has had. Listings record

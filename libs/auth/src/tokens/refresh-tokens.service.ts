@@ -2,11 +2,6 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@app/database';
 
-export interface IssuedRefreshToken {
-  token: string;
-  userId: number;
-}
-
 export type RotationResult = { outcome: 'rotated'; token: string; userId: number } | { outcome: 'rejected' };
 
 interface StoredToken {

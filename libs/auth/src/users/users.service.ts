@@ -117,7 +117,4 @@ export class UsersService {
     });
   }
 
-  async exists(id: number): Promise<boolean> {
-    return (await this.prisma.user.count({ where: { id } })) > 0;
-  }
 }
