@@ -1,34 +1,69 @@
 /**
- * Micro-benchmark: one HS256 verify with jsonwebtoken, secret as a crypto KeyObject vs as a string.
- * jsonwebtoken turns a string secret into a KeyObject on every call, which dominates the cost.
+ * Micro-benchmark: one HS256 verify with jsonwebtoken, secret as a crypto KeyObject vs as a string
+ * (jsonwebtoken turns a string secret into a KeyObject on every call, which dominates the cost), and the
+ * whole per-request path of the service's JwtStrategy: passport-jwt reading the bearer header, verifying
+ * with the KeyObject and the service's options, and checking the claims (everything but the database).
  *
  *   npm run bench:jwt            (prints µs per verify for both)
  */
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { KeyObject, createSecretKey, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { Strategy } from 'passport-jwt';
+import { ACCESS_TOKEN_VERIFY_OPTIONS, accessTokenClaims, bearerToken } from '../libs/auth/src/tokens/access-tokens';
 
 export interface JwtVerifyResult {
   keyObjectMicros: number;
   stringMicros: number;
+  /** The JwtStrategy's path through passport-jwt, with the KeyObject. */
+  passportMicros: number;
   /** How many times slower the string secret is. */
   slowdown: number;
-  iterations: { keyObject: number; string: number };
+  iterations: { keyObject: number; string: number; passport: number };
 }
 
 const OPTIONS: jwt.VerifyOptions & { algorithms: jwt.Algorithm[] } = { algorithms: ['HS256'], issuer: 'listing-api', audience: 'listing-api' };
 
-/** Verifies the token repeatedly for about `budgetMs` (and at most a million times); returns µs per call. */
-function timeVerify(token: string, secret: jwt.Secret, budgetMs: number): { micros: number; iterations: number } {
-  for (let i = 0; i < 200; i++) jwt.verify(token, secret, OPTIONS); // warm-up: JIT, KeyObject caches
+/** Runs `call` repeatedly for about `budgetMs` (and at most a million times); returns µs per call. */
+function time(call: () => void, budgetMs: number): { micros: number; iterations: number } {
+  for (let i = 0; i < 200; i++) call(); // warm-up: JIT, KeyObject caches
   const deadline = process.hrtime.bigint() + BigInt(budgetMs) * 1_000_000n;
   const started = process.hrtime.bigint();
   let iterations = 0;
   // Check the clock every 100 calls only, so that reading it costs nothing measurable.
   while (iterations < 1_000_000 && process.hrtime.bigint() < deadline) {
-    for (let i = 0; i < 100; i++) jwt.verify(token, secret, OPTIONS);
+    for (let i = 0; i < 100; i++) call();
     iterations += 100;
   }
   return { micros: Number(process.hrtime.bigint() - started) / 1000 / iterations, iterations };
+}
+
+const timeVerify = (token: string, secret: jwt.Secret, budgetMs: number) => time(() => jwt.verify(token, secret, OPTIONS), budgetMs);
+
+/**
+ * One passport-jwt authentication as Passport runs it per request: a fresh object inheriting from the
+ * strategy, given success/fail/error actions. The service's strategy then reads the account from the
+ * database, which the load benchmark measures. Everything here runs synchronously.
+ */
+function timePassport(token: string, key: KeyObject, budgetMs: number): { micros: number; iterations: number } {
+  const strategy = new Strategy(
+    { jwtFromRequest: (request: { headers: { authorization?: string } }) => bearerToken(request.headers.authorization) ?? null, secretOrKey: key as unknown as Buffer, ...ACCESS_TOKEN_VERIFY_OPTIONS },
+    (payload: unknown, done: (error: unknown, user: unknown) => void) => done(null, accessTokenClaims(payload) ?? false),
+  );
+  const request = { headers: { authorization: `Bearer ${token}` } };
+  let accepted = 0;
+  const result = time(() => {
+    const attempt = Object.create(strategy) as Strategy & { success(): void; fail(): void; error(e: unknown): void };
+    attempt.success = () => (accepted += 1);
+    attempt.fail = () => {
+      throw new Error('the benchmark token was rejected');
+    };
+    attempt.error = (error) => {
+      throw error;
+    };
+    attempt.authenticate(request as never);
+  }, budgetMs);
+  if (accepted < result.iterations) throw new Error('passport-jwt did not authenticate synchronously');
+  return result;
 }
 
 export function measureJwtVerify(budgetMs = 2000): JwtVerifyResult {
@@ -37,11 +72,13 @@ export function measureJwtVerify(budgetMs = 2000): JwtVerifyResult {
   const token = jwt.sign({ sub: '1', ver: 0 }, key, { algorithm: 'HS256', issuer: 'listing-api', audience: 'listing-api', expiresIn: '1h' });
   const keyObject = timeVerify(token, key, budgetMs);
   const string = timeVerify(token, secretText, budgetMs);
+  const passport = timePassport(token, key, budgetMs);
   return {
     keyObjectMicros: keyObject.micros,
     stringMicros: string.micros,
+    passportMicros: passport.micros,
     slowdown: string.micros / keyObject.micros,
-    iterations: { keyObject: keyObject.iterations, string: string.iterations },
+    iterations: { keyObject: keyObject.iterations, string: string.iterations, passport: passport.iterations },
   };
 }
 
@@ -50,6 +87,7 @@ if (require.main === module) {
   process.stdout.write(
     `HS256 verify, KeyObject secret: ${result.keyObjectMicros.toFixed(1)} µs (${result.iterations.keyObject} calls)\n` +
       `HS256 verify, string secret:    ${result.stringMicros.toFixed(1)} µs (${result.iterations.string} calls)\n` +
+      `JwtStrategy via passport-jwt:   ${result.passportMicros.toFixed(1)} µs (${result.iterations.passport} calls; the per-request path without the database)\n` +
       `string / KeyObject:             ${result.slowdown.toFixed(1)}x\n`,
   );
 }

@@ -236,6 +236,12 @@ export async function seedDemoListings(prisma: PrismaClient): Promise<number> {
           city: row.city,
           country: row.country,
           latestPriceEur: row.priceEur,
+          // The price summary of a one-entry history (see INSERT_LISTING in libs/listings/src/listing-writes.ts).
+          priceEntries: 1,
+          firstPriceEur: row.priceEur,
+          minPriceEur: row.priceEur,
+          maxPriceEur: row.priceEur,
+          priceDropPct: row.priceEur === 0 ? Number.NEGATIVE_INFINITY : 0,
           createdDate: created,
           updatedDate: new Date(row.updatedDate),
           ownerId: owner.id,

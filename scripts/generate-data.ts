@@ -10,7 +10,8 @@
  *
  * Price history invariant (the one the service maintains): every listing has at least one entry; the first
  * is at the listing's created_date with its first price; entries strictly increase in created_date; the
- * newest has the listing's latest_price_eur and is stamped with its updated_date.
+ * newest has the listing's latest_price_eur and is stamped with its updated_date. The listing's price summary
+ * columns (entries, first, previous, min, max, last change, drop %) are what its history gives.
  */
 import { parseArgs } from 'node:util';
 import { hash } from '@node-rs/argon2';
@@ -358,7 +359,8 @@ async function insertOwners(client: Client, o: GenerateOptions, passwordHash: st
 async function insertListings(client: Client): Promise<void> {
   await client.query(
     `INSERT INTO listing (id, name, description, building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number,
-                          street_address, postal_code, city, country, latest_price_eur, created_date, updated_date, owner_id)
+                          street_address, postal_code, city, country, latest_price_eur, created_date, updated_date, owner_id,
+                          price_entries, first_price_eur, previous_price_eur, min_price_eur, max_price_eur, price_changed_date, price_drop_pct)
      SELECT p.id,
             (ARRAY['Bright','Cosy','Spacious','Renovated','Quiet','Charming','Modern','Sunny','Elegant','Characterful'])[1 + floor(pg_temp.u(p.id, 9) * 10)::int]
               || CASE p.building_type WHEN 'STUDIO' THEN ' studio' WHEN 'APARTMENT' THEN ' ' || p.rooms || '-room apartment' ELSE ' ' || p.rooms || '-room house' END
@@ -381,7 +383,11 @@ async function insertListings(client: Client): Promise<void> {
             p.created,
             p.created + p.span_ms * interval '1 millisecond',
             -- owner_id: owners are drawn uniformly; the row count of app_user is the owner count.
-            1 + floor(pg_temp.u(p.id, 16) * o.owners)::int
+            1 + floor(pg_temp.u(p.id, 16) * o.owners)::int,
+            -- The price summary, from the same entries insertPrices writes (as the service keeps it).
+            p.n, h.first_price, CASE WHEN p.n > 1 THEN pg_temp.entry_price(p.id, p.n - 2, p.n, p.base_price) END, h.min_price, h.max_price,
+            CASE WHEN p.n > 1 THEN p.created + p.span_ms * interval '1 millisecond' END,
+            round((h.first_price - pg_temp.entry_price(p.id, p.n - 1, p.n, p.base_price)) * 100 / h.first_price, 2)::float8
      FROM bench_plan p
      JOIN bench_city c ON c.idx = p.city
      JOIN bench_country k ON k.country = c.country
@@ -389,6 +395,10 @@ async function insertListings(client: Client): Promise<void> {
      CROSS JOIN LATERAL (SELECT CASE WHEN p.rooms = 1 THEN 0 ELSE greatest(0, p.rooms - 1 - floor(pg_temp.u(p.id, 17) * 2)::int) END AS bedrooms) b
      CROSS JOIN LATERAL (SELECT 1 + floor(pg_temp.u(p.id, 14) * 180)::int AS number,
                                 k.streets[1 + floor(pg_temp.u(p.id, 18) * cardinality(k.streets))::int] AS street) s
+     CROSS JOIN LATERAL (SELECT pg_temp.entry_price(p.id, 0, p.n, p.base_price) AS first_price,
+                                min(pg_temp.entry_price(p.id, e, p.n, p.base_price)) AS min_price,
+                                max(pg_temp.entry_price(p.id, e, p.n, p.base_price)) AS max_price
+                         FROM generate_series(0, p.n - 1) AS e) h
      ORDER BY p.id`,
   );
 }
@@ -411,7 +421,7 @@ async function resetSequences(client: Client): Promise<void> {
 
 /** Fails the load (and so rolls it back) if any listing breaks the price-history invariant. */
 async function verifyInvariant(client: Client, o: GenerateOptions): Promise<void> {
-  const { rows } = await client.query<{ listings: string; prices: string; broken: string; unordered: string; bad_prices: string }>(`
+  const { rows } = await client.query<{ listings: string; prices: string; broken: string; bad_summaries: string; unordered: string; bad_prices: string }>(`
     WITH h AS (
       SELECT listing_id, price_eur, created_date,
              lag(created_date) OVER w AS previous_at,
@@ -422,11 +432,19 @@ async function verifyInvariant(client: Client, o: GenerateOptions): Promise<void
              min(created_date) FILTER (WHERE k = 1) AS first_at,
              max(created_date) FILTER (WHERE k = n) AS last_at,
              max(price_eur) FILTER (WHERE k = n) AS last_price,
-             count(*) FILTER (WHERE previous_at >= created_date) AS unordered
+             count(*) FILTER (WHERE previous_at >= created_date) AS unordered,
+             count(*)::int AS entries,
+             max(price_eur) FILTER (WHERE k = 1) AS first_price,
+             max(price_eur) FILTER (WHERE k = n - 1) AS previous_price,
+             min(price_eur) AS min_price, max(price_eur) AS max_price
       FROM h GROUP BY listing_id
     )
     SELECT (SELECT count(*) FROM listing) AS listings, (SELECT count(*) FROM listing_price) AS prices,
            count(*) FILTER (WHERE e.listing_id IS NULL OR e.first_at <> l.created_date OR e.last_at <> l.updated_date OR e.last_price <> l.latest_price_eur) AS broken,
+           count(*) FILTER (WHERE (l.price_entries, l.first_price_eur, l.min_price_eur, l.max_price_eur, l.price_drop_pct)
+                                    IS DISTINCT FROM (e.entries, e.first_price, e.min_price, e.max_price, round((e.first_price - e.last_price) * 100 / e.first_price, 2)::float8)
+                                  OR l.previous_price_eur IS DISTINCT FROM e.previous_price
+                                  OR l.price_changed_date IS DISTINCT FROM CASE WHEN e.entries > 1 THEN e.last_at END) AS bad_summaries,
            coalesce(sum(e.unordered), 0) AS unordered,
            (SELECT count(*) FROM listing_price WHERE price_eur NOT BETWEEN 50000 AND 3000000) AS bad_prices
     FROM listing l LEFT JOIN ends e ON e.listing_id = l.id`);
@@ -435,6 +453,7 @@ async function verifyInvariant(client: Client, o: GenerateOptions): Promise<void
     Number(r.listings) !== o.listings && `${r.listings} listings instead of ${o.listings}`,
     Number(r.prices) !== o.prices && `${r.prices} prices instead of ${o.prices}`,
     Number(r.broken) > 0 && `${r.broken} listings whose history does not start at created_date or end at (updated_date, latest_price_eur)`,
+    Number(r.bad_summaries) > 0 && `${r.bad_summaries} listings whose price summary columns are not what their history gives`,
     Number(r.unordered) > 0 && `${r.unordered} entries not strictly after the previous one`,
     Number(r.bad_prices) > 0 && `${r.bad_prices} prices outside 50 000 – 3 000 000`,
   ].filter(Boolean);

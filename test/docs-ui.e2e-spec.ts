@@ -110,6 +110,43 @@ describeWithBrowser('Swagger UI at /docs (Chromium)', () => {
     expect(history.status).toBe(200);
     expect(history.body.map((entry) => entry.price_eur)).toEqual([listing.latest_price_eur, NEW_PRICE]);
   });
+
+  it('shows the price chart: an example in the chart operation, the live one via "Try it out", and the picture itself', async () => {
+    const body = aListing({ latest_price_eur: 380_000 });
+    const created = await owner.api.post<Listing>('/listings', body);
+    for (const price of [395_000, 350_000, 365_000]) {
+      expect((await owner.api.put(`/listings/${created.body.id}`, { ...body, latest_price_eur: price })).status).toBe(200);
+    }
+    const summary = await testApp.api.get<{ chart_url: string }>(`/listings/${created.body.id}/prices/summary`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    try {
+      await page.goto(`${testApp.baseUrl}/docs`);
+      const chart = page.locator('#operations-prices-get-listing-price-chart');
+      await chart.locator('.opblock-summary-control').click();
+      // The example picture in the description, drawn by the server's renderer.
+      const example = chart.locator('.opblock-description img');
+      await example.waitFor();
+      expect(await example.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0))).toBe(720);
+
+      await chart.locator('button.try-out__btn').click();
+      await fillPathParameter(chart, 'id', String(created.body.id));
+      await execute(page, chart, (url, method) => method === 'GET' && url.pathname === `/listings/${created.body.id}/prices/chart.svg`);
+      expect(await renderedStatus(chart)).toBe('200');
+      expect(await chart.locator('.live-responses-table .response .response-col_description').innerText()).toContain('<svg');
+      await chart.screenshot({ path: join(ARTIFACTS, 'docs-ui-chart.png') });
+
+      // The chart itself, as a browser shows the summary's chart_url: an SVG of the default size with the current price.
+      await page.goto(`${testApp.baseUrl}${summary.body.chart_url}`);
+      const svg = page.locator('svg');
+      expect(await svg.boundingBox()).toMatchObject({ width: 720, height: 360 });
+      expect(await svg.locator('text', { hasText: 'Current price 365 000 €' }).count()).toBe(1);
+      await svg.screenshot({ path: join(ARTIFACTS, 'price-chart.png') });
+      expect(pageErrors).toEqual([]);
+    } catch (error) {
+      await page.screenshot({ path: join(ARTIFACTS, 'docs-ui-chart-failure.png'), fullPage: true }).catch(() => undefined);
+      throw error;
+    }
+  });
 });
 
 /** Expands an operation (Swagger UI ids opblocks `operations-<tag>-<operationId>`) and clicks "Try it out". */

@@ -1,8 +1,10 @@
 import pg from 'pg';
-import { encodeCursor } from '@app/common';
+import { encodeCursor, parseQueryInstant } from '@app/common';
 import { ListingsQuery } from '../libs/listings/src/dto/listings.query';
 import { listingSearchSql, toListingSearch } from '../libs/listings/src/listing-search';
 import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explain, explainGeneric, insertBulkListings, planViolations } from './support/query-plans';
+import { PRICE_CHART_COLUMNS } from '../libs/prices/src/price-insights.service';
+import { summaryMismatches } from './support/price-summary';
 import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
 
 /**
@@ -74,8 +76,12 @@ describe('query plans on 50 000 listings', () => {
       [ownerId, smallOwnerId],
     );
     expect(counts.rows[0]).toEqual({ listings: String(BULK_LISTINGS), prices: String(BULK_LISTINGS * BULK_PRICES_PER_LISTING) });
+    // Their price summaries are what their histories give, as the service would have kept them.
+    expect(await summaryMismatches(client, [ownerId, smallOwnerId])).toEqual([]);
     expect((await testApp.api.get(`/listings/${deep.id}`)).status).toBe(404);
   });
+
+  const instant = (text: string) => parseQueryInstant(text)!;
 
   /** The statement the service runs for this query (the service calls the same two functions). */
   const searchStatement = (query: Partial<ListingsQuery>, owner?: number): Statement => {
@@ -118,6 +124,29 @@ describe('query plans on 50 000 listings', () => {
       'every filter + sort=price',
       () => ({ city: 'Paris', building_type: 'HOUSE', country: 'FR', min_price: 100_000, max_price: 1_500_000, min_rooms: 3, min_surface: 50, sort: 'price' }),
     ],
+    // Price movement (the price summary columns): min_drop_pct, changed_since, sort=drop.
+    ['sort=drop, first page', () => ({ sort: 'drop' })],
+    ['sort=drop, cursor', () => ({ sort: 'drop', cursor: encodeCursor({ drop: 5.5, id: deep.id }) })],
+    ['min_drop_pct + sort=drop (the benchmark query)', () => ({ min_drop_pct: 10, sort: 'drop' })],
+    ['min_drop_pct + sort=drop, cursor', () => ({ min_drop_pct: 10, sort: 'drop', cursor: encodeCursor({ drop: 20, id: deep.id }) })],
+    ['min_drop_pct (common) by id', () => ({ min_drop_pct: 10 })],
+    ['min_drop_pct (rare) by id', () => ({ min_drop_pct: 30 })],
+    ['min_drop_pct (rare) by id, cursor', () => ({ min_drop_pct: 30, cursor: encodeCursor({ id: deep.id }) })],
+    ['min_drop_pct + sort=price, cursor', () => ({ min_drop_pct: 10, sort: 'price', cursor: encodeCursor({ price: deep.price, id: deep.id }) })],
+    ['min_drop_pct + sort=-created', () => ({ min_drop_pct: 20, sort: '-created' })],
+    ['changed_since (recent) by id', () => ({ changed_since: instant('2026-10-25T00:00:00Z') })],
+    ['changed_since (recent) by id, cursor', () => ({ changed_since: instant('2026-10-25T00:00:00Z'), cursor: encodeCursor({ id: deep.id }) })],
+    ['changed_since + sort=drop', () => ({ changed_since: instant('2026-10-25T00:00:00Z'), sort: 'drop' })],
+    ['changed_since + sort=-created', () => ({ changed_since: instant('2026-06-01T00:00:00Z'), sort: '-created' })],
+    ['changed_since + min_drop_pct + sort=price', () => ({ changed_since: instant('2026-06-01T00:00:00Z'), min_drop_pct: 5, sort: 'price' })],
+    ['city (large) + min_drop_pct + sort=drop', () => ({ city: 'Paris', min_drop_pct: 10, sort: 'drop' })],
+    ['city (large) + min_drop_pct + sort=price', () => ({ city: 'Paris', min_drop_pct: 10, sort: 'price' })],
+    ['city (small) + sort=drop', () => ({ city: 'Town 7', sort: 'drop' })],
+    ['city (small) + changed_since by id', () => ({ city: 'Town 7', changed_since: instant('2025-01-01T00:00:00Z') })],
+    ['country (rare) + min_drop_pct + sort=drop', () => ({ country: 'LU', min_drop_pct: 10, sort: 'drop' })],
+    ['building_type + sort=drop, cursor', () => ({ building_type: 'HOUSE', sort: 'drop', cursor: encodeCursor({ drop: 5.5, id: deep.id }) })],
+    ['min_price + sort=drop', () => ({ min_price: 400_000, sort: 'drop' })],
+    ['narrow price range + sort=drop', () => ({ min_price: 500_000, max_price: 510_000, sort: 'drop' })],
   ];
 
   it.each(listingShapes)('GET /listings %s: every row from an index, no unbounded sort', async (name, query) => {
@@ -183,6 +212,10 @@ describe('query plans on 50 000 listings', () => {
   it.each([
     ['first page', () => `/listings/${entry.listingId}/prices`],
     ['cursor', () => `/listings/${entry.listingId}/prices?cursor=${encodeCursor({ at: entry.at, id: entry.id })}`],
+    ['window from', () => `/listings/${entry.listingId}/prices?from=${encodeURIComponent(entry.at)}`],
+    ['window to', () => `/listings/${entry.listingId}/prices?to=${encodeURIComponent(entry.at)}`],
+    ['window from and to, cursor', () => `/listings/${entry.listingId}/prices?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z&cursor=${encodeCursor({ at: entry.at, id: entry.id })}`],
+    ['at a date (one backward probe, then the first entry when none)', () => `/listings/${entry.listingId}/prices/at?date=${encodeURIComponent(entry.at)}`],
   ])('GET /listings/{id}/prices %s: index scans of listing_price_history_idx only', async (_name, path) => {
     const statements = await capturedStatements(path());
     expect(statements.length).toBeGreaterThanOrEqual(2);
@@ -191,5 +224,21 @@ describe('query plans on 50 000 listings', () => {
       expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
       expect(describePlan(plan)).toContain('listing_price_history_idx');
     }
+  });
+
+  it('GET /listings/{id}/prices/summary: one primary-key read of the listing row, whatever the history', async () => {
+    const statements = await capturedStatements(`/listings/${entry.listingId}/prices/summary`);
+    expect(statements).toHaveLength(1);
+    const plan = await explain(client, statements[0]);
+    expect(describePlan(plan)).toMatch(/^Index Scan using listing_pkey on listing \(rows=1, removed=0\)$/);
+  });
+
+  it('GET /listings/{id}/prices/chart.svg: one index range scan of the listing\'s history, grouped by pixel column', async () => {
+    const history = await client.query<{ created_date: Date }>('SELECT created_date FROM listing WHERE id = $1', [entry.listingId]);
+    const plan = await explain(client, { text: PRICE_CHART_COLUMNS.text, values: [entry.listingId, history.rows[0].created_date, 30 * 86_400_000, 600] });
+    const text = describePlan(plan);
+    // Index-only or bitmap, as the planner likes: either way only this listing's entries, from the history index.
+    expect(text).toMatch(/(Index Only Scan|Bitmap Index Scan) using listing_price_history_idx .*\(rows=4, removed=0\)/);
+    expect(text).not.toContain('Seq Scan');
   });
 });

@@ -119,6 +119,92 @@ describe('validation of listing bodies', () => {
   });
 });
 
+/** A listing body as raw JSON with `extra` spliced into the top level or into postal_address. */
+function rawListing(extra: string, where: 'top' | 'address'): string {
+  const json = JSON.stringify(aListing());
+  return where === 'top' ? `${json.slice(0, -1)},${extra}}` : json.replace('"postal_address":{', `"postal_address":{${extra},`);
+}
+
+describe('strict bodies: names JavaScript treats specially, and text that is not Unicode', () => {
+  let testApp: TestApp;
+  let api: ApiClient;
+  let existingId: number;
+  let existing: Record<string, unknown>;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    api = (await signUp(testApp)).api;
+    existing = (await api.post<Record<string, unknown>>('/listings', aListing())).body;
+    existingId = existing.id as number;
+  });
+  afterAll(() => testApp.close());
+
+  const RESERVED: [string, string, 'top' | 'address', string][] = [
+    ['constructor', '"constructor":0', 'top', 'constructor'],
+    ['constructor holding an object', '"constructor":{"prototype":{"polluted":true}}', 'top', 'constructor'],
+    ['prototype', '"prototype":0', 'top', 'prototype'],
+    ['__proto__', '"__proto__":{"polluted":true}', 'top', '__proto__'],
+    ['constructor in postal_address', '"constructor":0', 'address', 'postal_address.constructor'],
+    ['prototype in postal_address', '"prototype":"x"', 'address', 'postal_address.prototype'],
+    ['__proto__ in postal_address', '"__proto__":{}', 'address', 'postal_address.__proto__'],
+  ];
+
+  it.each(RESERVED)('POST and PUT with an unknown key %s are a 422 naming it, and write nothing', async (_case, extra, where, field) => {
+    const before = await api.get<unknown[]>('/listings?limit=200');
+    const raw = rawListing(extra, where);
+    const headers = { 'content-type': 'application/json' };
+    const created = await api.request<ValidationBody>('POST', '/listings', { raw, headers });
+    expect(created.status).toBe(422);
+    expect(created.body.errors).toContainEqual({ field, message: `property ${field.split('.').pop()} should not exist` });
+    const replaced = await api.request<ValidationBody>('PUT', `/listings/${existingId}`, { raw: raw.replace('"latest_price_eur":', '"latest_price_eur":1'), headers });
+    expect(replaced.status).toBe(422);
+    expect(replaced.body.errors).toContainEqual({ field, message: expect.any(String) });
+    expect((await api.get<unknown[]>('/listings?limit=200')).body.length).toBe(before.body.length);
+    expect((await api.get(`/listings/${existingId}`)).body).toEqual(existing);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  const SURROGATES: [string, Record<string, unknown>, string][] = [
+    ['name', { name: 'Flat \ud800 east' }, 'name'],
+    ['description', { description: 'ends badly \udfff' }, 'description'],
+    ['city', { postal_address: { ...address, city: '\udbff' } }, 'postal_address.city'],
+  ];
+
+  it.each(SURROGATES)('a lone UTF-16 surrogate in the %s is a 422 naming the field, never stored as U+FFFD', async (_case, change, field) => {
+    // JSON.stringify writes a lone surrogate as a \uXXXX escape, as a client's serializer would.
+    const raw = JSON.stringify(withChange(change));
+    expect(raw).toMatch(/\\ud[89ab][0-9a-f]{2}|\\udfff/);
+    const headers = { 'content-type': 'application/json' };
+    const created = await api.request<ValidationBody>('POST', '/listings', { raw, headers });
+    expect(created.status).toBe(422);
+    expect(created.body.errors).toContainEqual({ field, message: expect.stringContaining('lone UTF-16 surrogate') });
+    const replaced = await api.request<ValidationBody>('PUT', `/listings/${existingId}`, { raw, headers });
+    expect(replaced.status).toBe(422);
+    expect((await api.get(`/listings/${existingId}`)).body).toEqual(existing);
+  });
+
+  it('a lone surrogate in the email of register or login is a 422, not a 500', async () => {
+    const headers = { 'content-type': 'application/json' };
+    for (const path of ['/auth/register', '/auth/login']) {
+      const response = await testApp.api.request<ValidationBody>('POST', path, { raw: '{"email":"a\\ud800@example.test","password":"long enough password"}', headers });
+      expect(response.status).toBe(422);
+      expect(response.body.errors).toContainEqual({ field: 'email', message: expect.stringContaining('lone UTF-16 surrogate') });
+    }
+  });
+
+  it('a proper surrogate pair (an emoji) is ordinary text and is stored as sent', async () => {
+    const response = await api.post<{ name: string }>('/listings', withChange({ name: 'Sunny flat \u{1F3E0}' }));
+    expect(response.status).toBe(201);
+    expect(response.body.name).toBe('Sunny flat \u{1F3E0}');
+  });
+
+  it('an unknown query parameter named constructor is a 400 naming it', async () => {
+    const response = await testApp.api.get<ValidationBody>('/listings?constructor=1');
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toContainEqual({ field: 'constructor', message: 'property constructor should not exist' });
+  });
+});
+
 describe('malformed requests', () => {
   let testApp: TestApp;
   let api: ApiClient;

@@ -32,10 +32,24 @@ const SQL = {
   listingById: `SELECT ${LISTING_COLUMNS} FROM listing WHERE id = $1`,
   user: 'SELECT role, active, token_version FROM app_user WHERE id = $1',
   lock: 'SELECT owner_id, latest_price_eur, updated_date FROM listing WHERE id = $1 FOR UPDATE',
+  // The price summary columns move on in the same UPDATE when the price changes (right-hand sides read the old row).
   update: `UPDATE listing SET name = $2, description = $3, building_type = $4, surface_area_m2 = $5, rooms_count = $6, bedrooms_count = $7,
-             contact_phone_number = $8, street_address = $9, postal_code = $10, city = $11, country = $12, latest_price_eur = $13, updated_date = $14
+             contact_phone_number = $8, street_address = $9, postal_code = $10, city = $11, country = $12, latest_price_eur = $13, updated_date = $14,
+             price_entries = CASE WHEN latest_price_eur <> $13 THEN price_entries + 1 ELSE price_entries END,
+             previous_price_eur = CASE WHEN latest_price_eur <> $13 THEN latest_price_eur ELSE previous_price_eur END,
+             price_changed_date = CASE WHEN latest_price_eur <> $13 THEN $14 ELSE price_changed_date END,
+             min_price_eur = least(min_price_eur, $13), max_price_eur = greatest(max_price_eur, $13),
+             price_drop_pct = CASE WHEN first_price_eur = 0 THEN '-Infinity'::float8 ELSE round((first_price_eur - $13) * 100 / first_price_eur, 2)::float8 END
            WHERE id = $1 RETURNING ${LISTING_COLUMNS}`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
+  summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
+              previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
+              CASE WHEN first_price_eur <> 0 THEN round((latest_price_eur - first_price_eur) * 100 / first_price_eur, 2) END AS change_since_first_pct,
+              CASE WHEN previous_price_eur <> 0 THEN round((latest_price_eur - previous_price_eur) * 100 / previous_price_eur, 2) END AS change_since_previous_pct
+            FROM listing WHERE id = $1`,
+  priceAt: `SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 AND created_date <= $2
+            ORDER BY created_date DESC, id DESC LIMIT 1`,
+  firstPrice: 'SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT 1',
 };
 
 /** Named statements: node-postgres prepares each once per connection and then only binds and executes. */
@@ -77,9 +91,72 @@ async function listListings(url: URL, res: ServerResponse): Promise<void> {
   const last = kept[kept.length - 1];
   const link =
     rows.length > filter.limit
-      ? nextLink(url, encodeCursor(filter.sort === 'price' ? { price: Number(last.latest_price_eur), id: last.id } : { id: last.id }))
+      ? nextLink(url, encodeCursor(cursorOf(filter, last)))
       : undefined;
   send(res, 200, kept.map(toListingView), link);
+}
+
+function cursorOf(filter: ListingFilter, last: ListingRow): Record<string, string | number> {
+  if (filter.sort === 'price') return { price: Number(last.latest_price_eur), id: last.id };
+  if (filter.sort === 'drop') {
+    const drop = last.price_drop_pct ?? 0;
+    return { drop: Number.isFinite(drop) ? drop : '-Infinity', id: last.id };
+  }
+  return { id: last.id };
+}
+
+interface SummaryRow {
+  price_entries: number;
+  first_price_eur: string;
+  created_date: Date;
+  latest_price_eur: string;
+  latest_date: Date;
+  previous_price_eur: string | null;
+  min_price_eur: string;
+  max_price_eur: string;
+  price_changed_date: Date | null;
+  change_since_first_pct: string | null;
+  change_since_previous_pct: string | null;
+}
+
+/** GET /listings/{id}/prices/summary: the stored aggregates, keys in the service's order. */
+async function priceSummary(id: number, res: ServerResponse): Promise<void> {
+  const { rows } = await pool.query<SummaryRow>(statement('summary', [id]));
+  const row = rows[0];
+  if (!row) throw new HttpError(404, `Listing ${id} not found`);
+  const first = Number(row.first_price_eur);
+  const latest = Number(row.latest_price_eur);
+  const body: Record<string, unknown> = {
+    listing_id: id,
+    entries: row.price_entries,
+    first: { price_eur: first, created_date: row.created_date.toISOString() },
+    latest: { price_eur: latest, created_date: row.latest_date.toISOString() },
+  };
+  if (row.previous_price_eur !== null) body.previous_price_eur = Number(row.previous_price_eur);
+  body.min_price_eur = Number(row.min_price_eur);
+  body.max_price_eur = Number(row.max_price_eur);
+  body.change_since_first_eur = latest - first;
+  if (row.change_since_first_pct !== null) body.change_since_first_pct = Number(row.change_since_first_pct);
+  if (row.change_since_previous_pct !== null) body.change_since_previous_pct = Number(row.change_since_previous_pct);
+  if (row.price_changed_date !== null) body.last_changed_date = row.price_changed_date.toISOString();
+  body.days_at_current_price = Math.max(0, Math.floor((Date.now() - row.latest_date.getTime()) / 86_400_000));
+  body.chart_url = `/listings/${id}/prices/chart.svg`;
+  send(res, 200, body);
+}
+
+/** GET /listings/{id}/prices/at?date=: only the millisecond RFC 3339 form the benchmark sends (`…T…Z`, `…+01:00`). */
+async function priceAt(id: number, url: URL, res: ServerResponse): Promise<void> {
+  const date = url.searchParams.get('date') ?? '';
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}:\d{2})$/.test(date) ? new Date(date) : undefined;
+  if (!at || Number.isNaN(at.getTime())) {
+    throw new HttpError(400, 'Invalid query parameters', [{ field: 'date', message: 'date must be an RFC 3339 date-time with a time zone, like 2026-11-23T10:15:30Z' }]);
+  }
+  const found = await pool.query<{ price_eur: string; created_date: Date }>(statement('priceAt', [id, at]));
+  const entry = found.rows[0];
+  if (entry) return send(res, 200, { price_eur: Number(entry.price_eur), created_date: entry.created_date.toISOString() });
+  const first = (await pool.query<{ created_date: Date }>(statement('firstPrice', [id]))).rows[0];
+  if (!first) throw new HttpError(404, `Listing ${id} not found`);
+  throw new HttpError(404, `Listing ${id} had no price yet at ${at.toISOString()}: its first price dates from ${first.created_date.toISOString()}`);
 }
 
 async function getListing(id: number, res: ServerResponse): Promise<void> {
@@ -195,6 +272,8 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (parts.length === 2 && req.method === 'GET') return getListing(parseId(parts[1]), res);
     if (parts.length === 2 && req.method === 'PUT') return replaceListing(parseId(parts[1]), req, res);
     if (parts.length === 3 && parts[2] === 'prices' && req.method === 'GET') return priceHistory(parseId(parts[1]), url, res);
+    if (parts.length === 4 && parts[2] === 'prices' && parts[3] === 'summary' && req.method === 'GET') return priceSummary(parseId(parts[1]), res);
+    if (parts.length === 4 && parts[2] === 'prices' && parts[3] === 'at' && req.method === 'GET') return priceAt(parseId(parts[1]), url, res);
   }
   throw new HttpError(404, `Cannot ${req.method} ${url.pathname}`);
 }

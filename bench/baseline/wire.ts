@@ -54,7 +54,8 @@ export interface ListingQueryParams {
   city?: string;
   min_price?: number;
   max_price?: number;
-  sort?: 'id' | 'price';
+  min_drop_pct?: number;
+  sort?: 'id' | 'price' | 'drop';
 }
 
 /** Integer parameters are checked against the given ranges; every problem is reported, as the service does. */
@@ -74,8 +75,12 @@ export function parseQuery(url: URL, ranges: Record<string, [number, number]>): 
       if (!(BUILDING_TYPES as readonly string[]).includes(value)) errors.push({ field: name, message: `building_type must be one of ${BUILDING_TYPES.join(', ')}` });
       else result[name] = value;
     } else if (name === 'sort') {
-      if (value !== 'id' && value !== 'price') errors.push({ field: name, message: 'sort must be one of id, price' });
+      if (value !== 'id' && value !== 'price' && value !== 'drop') errors.push({ field: name, message: 'sort must be one of id, price, drop' });
       else result[name] = value;
+    } else if (name === 'min_drop_pct') {
+      const n = Number(value);
+      if (!/^\d{1,3}(\.\d{1,15})?$/.test(value) || n > 100) errors.push({ field: name, message: 'min_drop_pct must be a number from 0 to 100' });
+      else result[name] = n;
     }
   }
   if (errors.length > 0) throw new HttpError(400, 'Invalid query parameters', errors);
@@ -103,6 +108,7 @@ export interface ListingRow {
   latest_price_eur: string; // NUMERIC arrives as a string
   created_date: Date;
   updated_date: Date;
+  price_drop_pct?: number; // selected by sort=drop only, for the cursor
 }
 
 /** Same keys in the same order as the service's toListingView, so the bodies are byte-for-byte equal. */
@@ -135,6 +141,7 @@ export interface ListingFilter extends ListingQueryParams {
  */
 export function listingQuery(filter: ListingFilter): QueryConfig {
   const byPrice = filter.sort === 'price';
+  const byDrop = filter.sort === 'drop';
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (sql: (n: string) => string, ...params: unknown[]) => {
@@ -145,8 +152,18 @@ export function listingQuery(filter: ListingFilter): QueryConfig {
   if (filter.city !== undefined) add((p) => `city = ${p}`, filter.city);
   if (filter.min_price !== undefined) add((p) => `latest_price_eur >= ${p}`, filter.min_price);
   if (filter.max_price !== undefined) add((p) => `latest_price_eur <= ${p}`, filter.max_price);
+  if (filter.min_drop_pct !== undefined) add((p) => `price_drop_pct >= ${p}::float8`, filter.min_drop_pct);
   if (filter.cursor !== undefined) {
-    if (byPrice) {
+    if (byDrop) {
+      const at = decodeCursor(filter.cursor, (raw) => {
+        const drop = raw.drop === '-Infinity' ? -Infinity : raw.drop;
+        return typeof drop === 'number' && drop <= 100 && Number.isInteger(raw.id) ? { drop, id: raw.id as number } : undefined;
+      });
+      add((p) => {
+        const [drop, id] = p.split(', ');
+        return `(price_drop_pct, id) < (${drop}::float8, ${id}::int4)`;
+      }, at.drop, at.id);
+    } else if (byPrice) {
       const at = decodeCursor(filter.cursor, (raw) =>
         Number.isSafeInteger(raw.price) && Number.isInteger(raw.id) ? { price: raw.price as number, id: raw.id as number } : undefined,
       );
@@ -158,11 +175,11 @@ export function listingQuery(filter: ListingFilter): QueryConfig {
   }
   values.push(filter.limit + 1);
   const text =
-    `SELECT ${LISTING_COLUMNS} FROM listing` +
+    `SELECT ${LISTING_COLUMNS}${byDrop ? ', price_drop_pct' : ''} FROM listing` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${byPrice ? 'latest_price_eur, id' : 'id'} LIMIT $${values.length}`;
+    ` ORDER BY ${byDrop ? 'price_drop_pct DESC, id DESC' : byPrice ? 'latest_price_eur, id' : 'id'} LIMIT $${values.length}`;
   // The statement's name is its shape; node-postgres prepares each shape once per connection.
-  const name = `listings:${byPrice ? 'p' : 'i'}:${where.map((w) => w.split(' ')[0]).join(',')}`;
+  const name = `listings:${byDrop ? 'd' : byPrice ? 'p' : 'i'}:${where.map((w) => w.split(' ')[0]).join(',')}`;
   return { name, text, values };
 }
 

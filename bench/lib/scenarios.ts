@@ -21,6 +21,8 @@ export interface Fixtures {
   ownerId: number;
   tokenVersion: number;
   maxListingId: number;
+  /** An instant at which every listing has a price (the newest creation): GET /listings/{id}/prices/at never answers 404. */
+  priceAtDate: string;
   /** Listings of owner1 that W1 reprices, and others that W2 rewrites unchanged (so their price stays known). */
   repriced: PutItem[];
   unchanged: PutItem[];
@@ -47,11 +49,14 @@ export async function loadFixtures(url: string): Promise<Fixtures> {
     );
     if (owned.rows.length < 2) throw new Error('owner1 owns fewer than 2 listings');
     const items = owned.rows.map(toPutItem);
-    const last = await client.query<{ id: string | null; max_listing: number }>('SELECT (SELECT max(id) FROM listing_price) AS id, (SELECT max(id) FROM listing) AS max_listing');
+    const last = await client.query<{ id: string | null; max_listing: number; newest: Date }>(
+      'SELECT (SELECT max(id) FROM listing_price) AS id, (SELECT max(id) FROM listing) AS max_listing, (SELECT max(created_date) FROM listing) AS newest',
+    );
     return {
       ownerId,
       tokenVersion,
       maxListingId: last.rows[0].max_listing,
+      priceAtDate: last.rows[0].newest.toISOString(),
       repriced: items.filter((_, i) => i % 2 === 0),
       unchanged: items.filter((_, i) => i % 2 === 1),
       lastPriceId: last.rows[0].id ?? '0',
@@ -79,7 +84,10 @@ function toPutItem(row: OwnedListing): PutItem {
   return { path: `/listings/${row.id}`, before: `${before}"latest_price_eur":`, after, price: Number(row.latest_price_eur) };
 }
 
-/** Puts back what the writes changed: the appended history entries and the listings' price and updated_date. */
+/**
+ * Puts back what the writes changed: the appended history entries, the listings' price and updated_date,
+ * and their price summary, recomputed from the history that is left (as the migration's backfill does).
+ */
 export async function undoWrites(url: string, fixtures: Fixtures): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -90,6 +98,22 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
       `UPDATE listing l SET latest_price_eur = o.latest_price_eur, updated_date = o.updated_date
        FROM unnest($1::int[], $2::numeric[], $3::timestamptz[]) AS o(id, latest_price_eur, updated_date) WHERE l.id = o.id`,
       [fixtures.originals.map((o) => o.id), fixtures.originals.map((o) => o.latest_price_eur), fixtures.originals.map((o) => o.updated_date)],
+    );
+    await client.query(
+      `UPDATE listing l
+       SET price_entries = h.entries, previous_price_eur = h.previous_price, min_price_eur = h.min_price, max_price_eur = h.max_price,
+           price_changed_date = h.changed_date,
+           price_drop_pct = CASE WHEN l.first_price_eur = 0 THEN '-Infinity'::float8
+                                 ELSE round((l.first_price_eur - l.latest_price_eur) * 100 / l.first_price_eur, 2)::float8 END
+       FROM (
+         SELECT listing_id, count(*)::int AS entries, min(price_eur) AS min_price, max(price_eur) AS max_price,
+                max(price_eur) FILTER (WHERE k = n - 1) AS previous_price, max(created_date) FILTER (WHERE k = n AND n > 1) AS changed_date
+         FROM (SELECT listing_id, price_eur, created_date, row_number() OVER w AS k, count(*) OVER (PARTITION BY listing_id) AS n
+               FROM listing_price WHERE listing_id = ANY($1::int[]) WINDOW w AS (PARTITION BY listing_id ORDER BY created_date, id)) AS numbered
+         GROUP BY listing_id
+       ) AS h
+       WHERE l.id = h.listing_id`,
+      [fixtures.originals.map((o) => o.id)],
     );
     await client.query('COMMIT');
     // The deleted rows would otherwise linger as dead tuples in the next run's reads.
@@ -140,6 +164,19 @@ export function buildScenarios(fixtures: Fixtures, token: string): Scenario[] {
       compare: 'body',
       plan: { kind: 'fixed', path: '/listings?city=Paris&min_price=500000&sort=price&limit=50' },
     },
+    {
+      id: 'P1',
+      title: 'GET /listings/{random id}/prices/summary',
+      compare: 'body',
+      plan: { kind: 'randomId', pathPrefix: '/listings/', pathSuffix: '/prices/summary', min: 1, max: fixtures.maxListingId },
+    },
+    {
+      id: 'P2',
+      title: 'GET /listings/{random id}/prices/at?date=<newest creation>',
+      compare: 'body',
+      plan: { kind: 'randomId', pathPrefix: '/listings/', pathSuffix: `/prices/at?date=${fixtures.priceAtDate}`, min: 1, max: fixtures.maxListingId },
+    },
+    { id: 'P3', title: 'GET /listings?min_drop_pct=10&sort=drop&limit=50', compare: 'body', plan: { kind: 'fixed', path: '/listings?min_drop_pct=10&sort=drop&limit=50' } },
     { id: 'W1', title: 'PUT /listings/{id} (price change)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.repriced, randomPrice: true } },
     { id: 'W2', title: 'PUT /listings/{id} (same price)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.unchanged, randomPrice: false } },
   ];

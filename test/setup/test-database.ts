@@ -59,7 +59,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: server.url,
     dispose: async () => {
       await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // server.dataDir is elsewhere when root had to move it (a private TMPDIR).
+      for (const files of [server.dataDir, dir]) rmSync(files, { recursive: true, force: true });
     },
   };
 }

@@ -50,7 +50,11 @@ export class ResponseContract {
 
     const schemaPointer = documented.content?.['application/json'] ? `#/paths/${pointer(match.template)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema` : undefined;
     if (!schemaPointer) {
-      return body === '' || body === undefined ? [] : [`${method} ${match.template} ${status}: documented without a body, got one`];
+      const mediaTypes = Object.keys(documented.content ?? {});
+      if (mediaTypes.length === 0) return body === '' || body === undefined ? [] : [`${method} ${match.template} ${status}: documented without a body, got one`];
+      // A documented non-JSON body (an SVG picture): its media type must be the one served.
+      const served = contentType?.split(';')[0].trim().toLowerCase();
+      return served && mediaTypes.includes(served) ? [] : [`${method} ${match.template} ${status}: expected ${mediaTypes.join(' or ')}, got ${contentType ?? 'no content type'}`];
     }
     if (!contentType?.includes('application/json')) return [`${method} ${match.template} ${status}: expected JSON, got ${contentType ?? 'no content type'}`];
     const validate = this.validator(schemaPointer);

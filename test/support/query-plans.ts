@@ -17,36 +17,53 @@ export const MAX_FILTERED_ROWS = 10_000;
  * 50 000 listings owned by one new (inactive) account, and four history entries each. Values are drawn
  * independently (seeded, so every run builds the same table): a filter on one column tells the planner
  * nothing about another, as in real data. About 10 % are in Paris, the other cities hold 0.5 % each;
- * FR 60 %, DE 25 %, ES 10 %, IT 4 %, LU 1 %; postal codes hold about ten listings each.
+ * FR 60 %, DE 25 %, ES 10 %, IT 4 %, LU 1 %; postal codes hold about ten listings each. Each history
+ * moves by a steady step of -5 % to +15 % of the latest price per entry (so drops since the first price
+ * spread from about -18 % to +31 %), one entry a day from the creation. The price summary columns are
+ * written with the listing, from the same formula (an UPDATE afterwards would leave a dead version of
+ * every row behind, which the planner would see); test/query-plans.e2e-spec.ts checks them against the
+ * history.
  */
+/** A listing's price step per history entry, -5 % to +15 %, drawn from its name (known to both INSERTs). */
+const BULK_STEP_SQL = '((abs(hashtext(NAME)) % 200) - 50) / 1000.0';
+
 export async function insertBulkListings(client: pg.Client, email: string): Promise<number> {
   const owner = await client.query<{ id: number }>(`INSERT INTO app_user (email, password_hash, active) VALUES ($1, '!no-login', false) RETURNING id`, [email]);
   const ownerId = owner.rows[0].id;
   await client.query('SELECT setseed(0.42)');
   await client.query(
     `INSERT INTO listing (name, description, building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number,
-       street_address, postal_code, city, country, latest_price_eur, created_date, updated_date, owner_id)
+       street_address, postal_code, city, country, latest_price_eur, created_date, updated_date, owner_id,
+       price_entries, first_price_eur, previous_price_eur, min_price_eur, max_price_eur, price_changed_date, price_drop_pct)
      SELECT 'Bulk listing ' || g, 'Generated to check query plans.',
        (CASE WHEN r_type < 0.2 THEN 'STUDIO' WHEN r_type < 0.7 THEN 'APARTMENT' ELSE 'HOUSE' END)::building_type,
        round((15 + r_surface * 285)::numeric, 1)::float8, 1 + floor(r_rooms * 8)::int, floor(r_rooms * 8)::int, NULL,
        g || ' rue des Plans', lpad(floor(r_postal * 5000)::text, 5, '0'),
        CASE WHEN r_city < 0.1 THEN 'Paris' ELSE 'Town ' || floor((r_city - 0.1) / 0.9 * 180) END,
        CASE WHEN r_country < 0.60 THEN 'FR' WHEN r_country < 0.85 THEN 'DE' WHEN r_country < 0.95 THEN 'ES' WHEN r_country < 0.99 THEN 'IT' ELSE 'LU' END,
-       50000 + floor(r_price * 1950) * 1000,
-       timestamptz '2024-01-01T00:00:00Z' + g * interval '30 minutes' + floor(r_created * 600) * interval '1 minute',
-       timestamptz '2024-01-01T00:00:00Z' + g * interval '30 minutes' + floor(r_created * 600) * interval '1 minute',
-       $1
+       m.latest, m.created, m.created + interval '${BULK_PRICES_PER_LISTING - 1} days', $1,
+       ${BULK_PRICES_PER_LISTING}, h.first, h.previous, least(h.first, h.previous, h.second, m.latest), greatest(h.first, h.previous, h.second, m.latest),
+       m.created + interval '${BULK_PRICES_PER_LISTING - 1} days', round((h.first - m.latest) * 100 / h.first, 2)::float8
      FROM (
        SELECT g, random() AS r_type, random() AS r_surface, random() AS r_rooms, random() AS r_postal, random() AS r_city,
          random() AS r_country, random() AS r_price, random() AS r_created
        FROM generate_series(1, ${BULK_LISTINGS}) AS g
-     ) AS drawn`,
+     ) AS drawn
+     CROSS JOIN LATERAL (
+       SELECT (50000 + floor(r_price * 1950) * 1000)::numeric AS latest, ${BULK_STEP_SQL.replace('NAME', `'Bulk listing ' || g`)} AS step,
+         timestamptz '2024-01-01T00:00:00Z' + g * interval '30 minutes' + floor(r_created * 600) * interval '1 minute' AS created
+     ) AS m
+     CROSS JOIN LATERAL (
+       SELECT round(m.latest * (1 + 3 * m.step) / 1000) * 1000 AS first, round(m.latest * (1 + 2 * m.step) / 1000) * 1000 AS second,
+         round(m.latest * (1 + m.step) / 1000) * 1000 AS previous
+     ) AS h`,
     [ownerId],
   );
   // The newest entry of each history is the listing's price, as the service keeps it.
   await client.query(
     `INSERT INTO listing_price (listing_id, price_eur, created_date)
-     SELECT l.id, l.latest_price_eur + (${BULK_PRICES_PER_LISTING} - k) * 1000, l.created_date + (k - 1) * interval '1 day'
+     SELECT l.id, round(l.latest_price_eur * (1 + (${BULK_PRICES_PER_LISTING} - k) * ${BULK_STEP_SQL.replace('NAME', 'l.name')}) / 1000) * 1000,
+       l.created_date + (k - 1) * interval '1 day'
      FROM listing l CROSS JOIN generate_series(1, ${BULK_PRICES_PER_LISTING}) AS k
      WHERE l.owner_id = $1`,
     [ownerId],

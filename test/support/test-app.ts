@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { ensureAdmin } from '@app/auth';
-import { loadConfig } from '@app/common';
+import { createLogging, loadConfig } from '@app/common';
 import { PrismaService } from '@app/database';
 import { createApp } from '../../apps/api/src/create-app';
 import { ApiClient } from './http';
@@ -16,9 +17,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application on a real port, against the run's test database. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const url = process.env.TEST_DATABASE_URL;
+/**
+ * The real application on a real port, against the run's test database (or `databaseUrl`). Its logs go
+ * to stdout, or to `logOutput` (see test/support/log-capture.ts).
+ */
+export async function startTestApp(env: Record<string, string> = {}, databaseUrl?: string, logOutput?: DestinationStream): Promise<TestApp> {
+  const url = databaseUrl ?? process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set: run e2e tests through jest (global setup creates the database)');
   const config = loadConfig({
     LOG_LEVEL: 'error',
@@ -29,7 +33,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
     ...env,
   });
-  const app = await createApp(config, url);
+  const app = await createApp(config, url, logOutput ? createLogging(config.logLevel, logOutput) : undefined);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;

@@ -28,9 +28,9 @@ function addResponse(operation: Operation, status: number, description: string, 
 /**
  * Completes what the decorators declare with what holds for every route alike, so no route can
  * forget it: security from @Public()/@Roles() (the same metadata the guards read), 401/403 for
- * protected routes, 400/413/415/422 for JSON bodies, 400 for path and query parameters, and
- * `additionalProperties: false` on every schema (the validation pipe rejects unknown properties and
- * responses have none).
+ * protected routes, 400/413/415/422 for JSON bodies, 400 for path and query parameters, 503 with
+ * Retry-After everywhere, and `additionalProperties: false` on every schema (the validation pipe
+ * rejects unknown properties and responses have none).
  */
 export function completeDocument(document: OpenAPIObject): OpenAPIObject {
   for (const pathItem of Object.values(document.paths)) {
@@ -50,6 +50,13 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
         addResponse(operation, 422, 'Well-formed JSON that breaks the input rules; each broken field is listed', ERROR_REFS.validation);
       }
       if ((operation.parameters ?? []).length > 0) addResponse(operation, 400, 'Invalid path or query parameter', ERROR_REFS.validation);
+      // Any route: the database is unreachable or too slow (within DATABASE_*_TIMEOUT_MS), or the
+      // request arrived on an open connection while the service was shutting down.
+      operation.responses['503'] ??= {
+        description: 'Unavailable for now (database unreachable or too slow, or the service is shutting down): retry after Retry-After seconds',
+        headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+        content: { 'application/json': { schema: ERROR_REFS.api } },
+      };
     }
   }
   for (const schema of Object.values(document.components?.schemas ?? {}) as Schema[]) {
@@ -68,6 +75,7 @@ export function buildDocument(app: INestApplication): OpenAPIObject {
     .addTag('prices', 'The price history of a listing')
     .addTag('auth', 'Accounts, sign-in and tokens')
     .addTag('admin', 'Administration: users and listing ownership (admins only)')
+    .addTag('health', 'Liveness and readiness probes for orchestrators and load balancers')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ApiErrorView, ValidationErrorView] });
   return completeDocument(document);

@@ -1,22 +1,31 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@app/auth';
-import { ApiExceptionFilter, ApiValidationPipe, AppConfig } from '@app/common';
+import { ApiExceptionFilter, ApiValidationPipe, AppConfig, AppConfigModule, AppLogging } from '@app/common';
 import { DatabaseModule } from '@app/database';
+import { HealthModule } from '@app/health';
 import { ListingsModule } from '@app/listings';
 import { PricesModule } from '@app/prices';
 
-/** Composition only: which modules make up the service, and the cross-cutting pipe and filter. */
+/**
+ * Composition only: which modules make up the service, and the cross-cutting pipe and filter. The
+ * database URL is passed apart from the settings because it is known only once the database has been
+ * prepared (embedded or DATABASE_URL), and the logger because main.ts uses it before the module exists.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, databaseUrl: string, jwtSecret: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, logging: AppLogging): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize }),
-        AuthModule.forRoot(config.auth, jwtSecret),
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(logging.params),
+        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts, replicaUrls: config.databaseReplicaUrls }),
+        AuthModule.forRoot(),
         PricesModule,
         ListingsModule,
+        HealthModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: ApiValidationPipe },

@@ -1,37 +1,57 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ensureAdmin } from '@app/auth';
-import { ConfigError, loadConfig } from '@app/common';
-import { PrismaService } from '@app/database';
+import { ConfigError, createLogging, loadConfig, nestLoggerFor } from '@app/common';
+import { DatabaseAvailability, EmbeddedPostgresError, PrismaService } from '@app/database';
+import { shutDownGracefully } from '@app/health';
 import { createApp } from './create-app';
 import { prepareDatabase } from './database-bootstrap';
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
   const config = loadConfig();
+  // One pino logger from here on, so that what is logged before the application exists (the embedded
+  // database; Nest's start-up lines when the start fails) is JSON like the rest.
+  const logging = createLogging(config.logLevel);
+  Logger.overrideLogger(nestLoggerFor(logging));
   const database = await prepareDatabase(config);
-  const app = await createApp(config, database.url);
+  const app = await createApp(config, database.url, logging);
   const { adminEmail, adminPassword } = config.auth;
-  if (adminEmail && adminPassword) await ensureAdmin(app.get(PrismaService), adminEmail, adminPassword);
+  if (adminEmail && adminPassword) {
+    // A database that is down does not stop the service from starting (it answers 503 meanwhile):
+    // the admin account is then seen to once the database is reachable.
+    const availability = app.get(DatabaseAvailability);
+    const createAdmin = () => ensureAdmin(app.get(PrismaService), adminEmail, adminPassword);
+    if (await availability.check('at startup').then(() => true, () => false)) await createAdmin();
+    else void availability.whenAvailable().then(createAdmin).catch((error: Error) => logger.error(`ADMIN_EMAIL: ${error.message}`));
+  }
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: shutting down`);
-    await app.close();
-    // Stop the embedded server cleanly, or the next start finds a stale postmaster.pid.
-    await database.stop();
-    process.exit(0);
+    // The hard limit: whatever is still running then is cut short.
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms): exiting now`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    // Stop the embedded server cleanly after the application, or the next start finds a stale postmaster.pid.
+    shutDownGracefully(app, { signal, timeoutMs: config.shutdownTimeoutMs, afterClose: () => database.stop() }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
   logger.log(`Listing API on http://${config.host}:${config.port} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${error instanceof ConfigError || error instanceof EmbeddedPostgresError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

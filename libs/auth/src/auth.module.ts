@@ -1,15 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { AuthConfig } from '@app/common';
+import { AppSettings, appSettings } from '@app/common';
 import { AdminUsersController } from './admin-users.controller';
 import { AUTH_SETTINGS, AuthService, AuthSettings } from './auth.service';
 import { AuthController } from './auth.controller';
 import { ACCOUNT_THROTTLER, IP_THROTTLER, accountKey } from './guards/auth-throttler.guard';
-import { AuthGuard } from './guards/auth.guard';
+import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { RedisThrottlerStorage } from './rate-limits/redis-throttler-storage';
 import { RolesGuard } from './guards/roles.guard';
+import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokens } from './tokens/access-tokens';
+import { resolveJwtSecret } from './tokens/jwt-secret';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
 import { UsersService } from './users/users.service';
 
@@ -17,32 +22,51 @@ const MINUTE_MS = 60_000;
 
 @Module({})
 export class AuthModule {
-  static forRoot(config: AuthConfig, jwtSecret: string): DynamicModule {
-    const settings: AuthSettings = {
-      accessTokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
-      refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    };
+  /** Settings come from the global ConfigService (AppConfigModule). */
+  static forRoot(): DynamicModule {
     return {
       module: AuthModule,
       imports: [
-        // In-memory buckets: right for one process. Several instances behind a load balancer would
-        // share them through a store such as Redis.
-        ThrottlerModule.forRoot({
-          errorMessage: 'Too many attempts: wait before retrying',
-          throttlers: [
-            { name: IP_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimitPerIp },
-            { name: ACCOUNT_THROTTLER, ttl: MINUTE_MS, limit: config.rateLimitPerAccount, getTracker: (req) => accountKey(req as FastifyRequest) },
-          ],
+        // Stateless bearer tokens: no sessions, request.user is set per request by JwtStrategy.
+        PassportModule.register({ session: false }),
+        // With REDIS_URL the counters live in Redis, so every instance behind the load balancer
+        // counts against one limit; without it, in this process' memory (right for one instance).
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: async (configService: ConfigService<AppSettings, true>) => {
+            const { auth, redisUrl, redisKeyPrefix } = appSettings(configService);
+            return {
+              // Closed by its onApplicationShutdown: it becomes the ThrottlerStorage provider's instance.
+              storage: redisUrl ? await RedisThrottlerStorage.connect(redisUrl, redisKeyPrefix) : undefined,
+              errorMessage: 'Too many attempts: wait before retrying',
+              throttlers: [
+                { name: IP_THROTTLER, ttl: MINUTE_MS, limit: auth.rateLimitPerIp },
+                { name: ACCOUNT_THROTTLER, ttl: MINUTE_MS, limit: auth.rateLimitPerAccount, getTracker: (req) => accountKey(req as FastifyRequest) },
+              ],
+            };
+          },
         }),
       ],
       controllers: [AuthController, AdminUsersController],
       providers: [
-        { provide: AUTH_SETTINGS, useValue: settings },
+        {
+          provide: AUTH_SETTINGS,
+          inject: [ConfigService],
+          useFactory: (configService: ConfigService<AppSettings, true>): AuthSettings => {
+            const config = appSettings(configService);
+            return {
+              // The key is built once here (see AccessTokens), never per request.
+              accessTokens: new AccessTokens(resolveJwtSecret(config), config.auth.accessTokenTtlSeconds),
+              refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+            };
+          },
+        },
+        JwtStrategy,
         AuthService,
         UsersService,
         RefreshTokensService,
-        // Order matters: who the caller is (AuthGuard) before what they may do (RolesGuard).
-        { provide: APP_GUARD, useClass: AuthGuard },
+        // Order matters: who the caller is (JwtAuthGuard) before what they may do (RolesGuard).
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
       ],
       exports: [UsersService],

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
+import { DATABASE_REPLICAS, type ReadReplicas, type ReadSource } from './read-replicas';
 
 export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
@@ -25,14 +26,25 @@ export interface SqlTransaction {
  * listing writes), on the same pool as Prisma. Measured here: Prisma 6.19's query layer costs about
  * three times a prepared `pg` round trip under load (see bench/results), which matters on the
  * endpoints every client hits; everything else keeps using Prisma. Every statement is named, so
- * Postgres parses and plans it once per connection.
+ * Postgres parses and plans it once per connection. `read` sends the public reads of anonymous callers
+ * to the read replicas (DATABASE_REPLICA_URL), when there are any; everything else runs on the primary.
  */
 @Injectable()
 export class SqlService implements OnModuleDestroy {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(DATABASE_REPLICAS) private readonly replicas: ReadReplicas,
+  ) {}
 
+  /** On the primary: writes, and reads that must see the latest commit. */
   async query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]> {
     return (await this.pool.query<R>({ name: statement.name, text: statement.text, values })).rows;
+  }
+
+  /** A read from `from`: a replica in turn when asked for and one is configured, else the primary. */
+  async read<R extends pg.QueryResultRow>(from: ReadSource, statement: Statement, values: unknown[]): Promise<R[]> {
+    if (from === 'primary' || this.replicas.size === 0) return this.query<R>(statement, values);
+    return this.replicas.query<R>({ name: statement.name, text: statement.text, values }, () => this.query<R>(statement, values));
   }
 
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
@@ -63,6 +75,6 @@ export class SqlService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.replicas.end()]);
   }
 }

@@ -23,7 +23,9 @@ import type { ListingRow } from './listing.mapper';
 export type ListingPosition =
   | { sort: 'id'; id: number }
   | { sort: 'price' | '-price'; price: number; id: number }
-  | { sort: '-created'; created: string; id: number };
+  | { sort: '-created'; created: string; id: number }
+  /** The drop may be -Infinity (a first price of 0): the cursor holds it as the string "-Infinity". */
+  | { sort: 'drop'; drop: number; id: number };
 
 export interface ListingSearch {
   sort: ListingSort;
@@ -38,6 +40,9 @@ export interface ListingSearch {
   maxPrice?: number;
   minRooms?: number;
   minSurface?: number;
+  minDropPct?: number;
+  /** RFC 3339, the first stored millisecond at or after the instant asked for. */
+  changedSince?: string;
 }
 
 export const LISTING_COLUMNS = Prisma.raw(
@@ -50,7 +55,20 @@ const ORDER_BY: Record<ListingSort, Prisma.Sql> = {
   price: Prisma.raw('latest_price_eur, id'),
   '-price': Prisma.raw('latest_price_eur DESC, id DESC'),
   '-created': Prisma.raw('created_date DESC, id DESC'),
+  drop: Prisma.raw('price_drop_pct DESC, id DESC'),
 };
+
+/**
+ * changed_since in id order reads the listings changed since the instant from listing_by_price_change_idx
+ * and sorts them (`id + 0` hides the primary key's order from the planner). Walking the primary key
+ * instead, as the planner would, assumes recent changes are spread evenly over the ids, when they sit
+ * mostly among the newest listings (a correlation its statistics cannot see): a page would then read
+ * nearly every listing to find a few recent changes. The cost is that of the listings changed since the
+ * instant, which is what "changed since" is for: recent instants.
+ */
+function orderBy(search: ListingSearch): Prisma.Sql {
+  return search.sort === 'id' && search.changedSince !== undefined ? Prisma.raw('id + 0') : ORDER_BY[search.sort];
+}
 
 function afterCondition(after: ListingPosition): Prisma.Sql {
   switch (after.sort) {
@@ -62,6 +80,8 @@ function afterCondition(after: ListingPosition): Prisma.Sql {
       return Prisma.sql`(latest_price_eur, id) < (${after.price}::numeric, ${after.id}::int4)`;
     case '-created':
       return Prisma.sql`(created_date, id) < (${after.created}::timestamptz, ${after.id}::int4)`;
+    case 'drop':
+      return Prisma.sql`(price_drop_pct, id) < (${after.drop}::float8, ${after.id}::int4)`;
   }
 }
 
@@ -77,9 +97,14 @@ export function listingSearchSql(search: ListingSearch): Prisma.Sql {
   if (search.maxPrice !== undefined) where.push(Prisma.sql`latest_price_eur <= ${search.maxPrice}::numeric`);
   if (search.minRooms !== undefined) where.push(Prisma.sql`rooms_count >= ${search.minRooms}::int4`);
   if (search.minSurface !== undefined) where.push(Prisma.sql`surface_area_m2 >= ${search.minSurface}::float8`);
+  // The price summary columns, kept by the listing's writes (see listing-writes.ts).
+  if (search.minDropPct !== undefined) where.push(Prisma.sql`price_drop_pct >= ${search.minDropPct}::float8`);
+  if (search.changedSince !== undefined) where.push(Prisma.sql`price_changed_date >= ${search.changedSince}::timestamptz`);
   if (search.after !== undefined) where.push(afterCondition(search.after));
   const filter = where.length > 0 ? Prisma.sql` WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;
-  return Prisma.sql`SELECT ${LISTING_COLUMNS} FROM listing${filter} ORDER BY ${ORDER_BY[search.sort]} LIMIT ${search.limit + 1}::int4`;
+  // sort=drop needs the drop of the last row for the next page's cursor.
+  const columns = search.sort === 'drop' ? Prisma.sql`${LISTING_COLUMNS}, price_drop_pct` : LISTING_COLUMNS;
+  return Prisma.sql`SELECT ${columns} FROM listing${filter} ORDER BY ${orderBy(search)} LIMIT ${search.limit + 1}::int4`;
 }
 
 /** The validated query as a search; the cursor is decoded here and must belong to the requested sort (400 otherwise). */
@@ -98,12 +123,15 @@ export function toListingSearch(query: ListingsQuery, ownerId?: number): Listing
     maxPrice: query.max_price,
     minRooms: query.min_rooms,
     minSurface: query.min_surface,
+    minDropPct: query.min_drop_pct,
+    // "At or after" an instant: stored milliseconds compare with the first one not before it.
+    changedSince: query.changed_since?.atOrAfter.toISOString(),
   };
 }
 
 /**
  * Cursors: `{"id":N}` for the id order, `{"price":P,"id":N}`, `{"-price":P,"id":N}` and
- * `{"-created":"<RFC 3339>","id":N}` for the others: the key names the sort, so a cursor is only
+ * `{"-created":"<RFC 3339>","id":N}`, `{"drop":D,"id":N}` (D a number, or "-Infinity") for the others: the key names the sort, so a cursor is only
  * accepted by the sort that issued it (exactly these keys, nothing else).
  */
 export function cursorOf(sort: ListingSort, row: ListingRow): string {
@@ -115,6 +143,10 @@ export function cursorOf(sort: ListingSort, row: ListingRow): string {
       return encodeCursor({ [sort]: Number(row.latest_price_eur), id: row.id });
     case '-created':
       return encodeCursor({ [sort]: row.created_date.toISOString(), id: row.id });
+    case 'drop': {
+      const drop = row.price_drop_pct ?? 0;
+      return encodeCursor({ drop: Number.isFinite(drop) ? drop : '-Infinity', id: row.id });
+    }
   }
 }
 
@@ -135,6 +167,12 @@ function isPrice(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PRICE_EUR;
 }
 
+/** A stored drop: at most 100 %, -Infinity for a first price of 0 (rises are unbounded below). */
+function parseDrop(value: unknown): number | undefined {
+  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return typeof value === 'number' && Number.isFinite(value) && value <= 100 ? value : undefined;
+}
+
 function parsePosition(sort: ListingSort, raw: Record<string, unknown>): ListingPosition | undefined {
   if (!isId(raw.id)) return undefined;
   const id = raw.id;
@@ -149,6 +187,10 @@ function parsePosition(sort: ListingSort, raw: Record<string, unknown>): Listing
     case '-created': {
       const created = raw[sort];
       return hasExactly(raw, [sort, 'id']) && isIsoTimestamp(created) ? { sort, created, id } : undefined;
+    }
+    case 'drop': {
+      const drop = parseDrop(raw.drop);
+      return hasExactly(raw, ['drop', 'id']) && drop !== undefined ? { sort, drop, id } : undefined;
     }
   }
 }

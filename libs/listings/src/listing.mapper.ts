@@ -19,6 +19,8 @@ export interface ListingRow {
   latest_price_eur: string;
   created_date: Date;
   updated_date: Date;
+  /** Only selected by sort=drop, for its cursor (float8: a JS number, -Infinity included). */
+  price_drop_pct?: number;
 }
 
 /** The wire shape (the contract's Listing) of a row. */

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser, Public, type AuthenticatedUser } from '@app/auth';
+import { CurrentUser, Public, ReadFrom, type AuthenticatedUser } from '@app/auth';
 import { ApiErrors, ApiIdParam, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
+import type { ReadSource } from '@app/database';
 import { EXAMPLE_LISTING, EXAMPLE_LISTING_WRITE } from './dto/examples';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
@@ -19,8 +20,13 @@ export class ListingsController {
   @Get()
   @ApiOperation({ operationId: 'get-listings', summary: 'Get all listings', description: 'One page of listings, by ascending id. Follow the Link header for the next page.' })
   @ApiOkResponse({ type: [ListingView], headers: PAGINATION_LINK_HEADER, example: [EXAMPLE_LISTING] })
-  async list(@Query() query: ListingsQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ListingView[]> {
-    return sendPage(request, reply, await this.listings.list(query));
+  async list(
+    @Query() query: ListingsQuery,
+    @ReadFrom() from: ReadSource,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ListingView[]> {
+    return sendPage(request, reply, await this.listings.list(query, from));
   }
 
   @Public()
@@ -29,8 +35,8 @@ export class ListingsController {
   @ApiOperation({ operationId: 'get-listing', summary: 'Get one listing' })
   @ApiOkResponse({ type: ListingView, example: EXAMPLE_LISTING })
   @ApiErrors(404)
-  get(@Param('id', ParseIdPipe) id: number): Promise<ListingView> {
-    return this.listings.get(id);
+  get(@Param('id', ParseIdPipe) id: number, @ReadFrom() from: ReadSource): Promise<ListingView> {
+    return this.listings.get(id, from);
   }
 
   @Post()

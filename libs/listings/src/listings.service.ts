@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { type AuthenticatedUser, isAdmin } from '@app/auth';
 import { Page, toPage } from '@app/common';
-import { PrismaService, SqlService, type SqlTransaction, namedStatement } from '@app/database';
+import { PrismaService, type ReadSource, SqlService, type SqlTransaction, namedStatement } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
@@ -37,24 +37,25 @@ export class ListingsService {
   ) {}
 
   /** GET /listings: filters and sort from the query, one page by key (never OFFSET). */
-  async list(query: ListingsQuery): Promise<Page<ListingView>> {
-    return this.search(toListingSearch(query));
+  async list(query: ListingsQuery, from: ReadSource): Promise<Page<ListingView>> {
+    return this.search(toListingSearch(query), from);
   }
 
   /** The caller's own listings, with the same filters and sorts (by id, served by listing_owner_idx). */
   async listOwnedBy(ownerId: number, query: ListingsQuery): Promise<Page<ListingView>> {
-    return this.search(toListingSearch(query, ownerId));
+    // The primary: the owner expects to see the listing it has just created.
+    return this.search(toListingSearch(query, ownerId), 'primary');
   }
 
-  private async search(search: ListingSearch): Promise<Page<ListingView>> {
+  private async search(search: ListingSearch, from: ReadSource): Promise<Page<ListingView>> {
     const statement = listingSearchSql(search);
     // One prepared statement per query shape (which filters, which sort, with or without a cursor).
-    const rows = await this.sql.query<ListingRow>(namedStatement('listing_search', statement.text), statement.values);
+    const rows = await this.sql.read<ListingRow>(from, namedStatement('listing_search', statement.text), statement.values);
     return toPage(rows, search.limit, toListingViewFromRow, (row) => cursorOf(search.sort, row));
   }
 
-  async get(id: number): Promise<ListingView> {
-    const [row] = await this.sql.query<ListingRow>(SELECT_LISTING, [id]);
+  async get(id: number, from: ReadSource): Promise<ListingView> {
+    const [row] = await this.sql.read<ListingRow>(from, SELECT_LISTING, [id]);
     if (!row) throw new NotFoundException(`Listing ${id} not found`);
     return toListingViewFromRow(row);
   }

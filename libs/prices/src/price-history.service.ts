@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Page, decodeCursor, encodeCursor, isIsoTimestamp, toPage } from '@app/common';
-import { SqlService, type SqlTransaction } from '@app/database';
+import { type ReadSource, SqlService, type SqlTransaction, type Statement, namedStatement } from '@app/database';
 import { PRICE_PAGE_DEFAULT, PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
 
@@ -27,6 +27,26 @@ const NEXT_PAGE = {
   text: `SELECT id, price_eur, created_date FROM listing_price
          WHERE listing_id = $1 AND (created_date, id) > ($2, $3) ORDER BY created_date, id LIMIT $4`,
 };
+
+/**
+ * A page of a window (`from`, `to`): the same index range read, bounded on created_date too. One
+ * statement per shape (which bounds, with or without a cursor), each prepared once per connection.
+ */
+export function historyWindowStatement(window: { from?: Date; to?: Date }, after: HistoryPosition | undefined, listingId: number, limit: number): { statement: Statement; values: unknown[] } {
+  const values: unknown[] = [listingId];
+  const where = ['listing_id = $1'];
+  const add = (condition: (n: number) => string, ...params: unknown[]) => {
+    values.push(...params);
+    where.push(condition(values.length - params.length + 1));
+  };
+  if (window.from) add((n) => `created_date >= $${n}`, window.from);
+  if (window.to) add((n) => `created_date < $${n}`, window.to);
+  if (after) add((n) => `(created_date, id) > ($${n}, $${n + 1})`, after.at, after.id);
+  values.push(limit + 1);
+  const text = `SELECT id, price_eur, created_date FROM listing_price WHERE ${where.join(' AND ')} ORDER BY created_date, id LIMIT $${values.length}`;
+  return { statement: namedStatement('price_history_window', text), values };
+}
+
 const ANY_ENTRY = { name: 'price_history_any_entry', text: 'SELECT 1 FROM listing_price WHERE listing_id = $1 LIMIT 1' };
 const RECORD = { name: 'price_history_record', text: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)' };
 
@@ -46,21 +66,28 @@ export class PriceHistoryService {
   }
 
   /** Oldest first, by (created_date, id): ties within one millisecond keep the order they were written in. */
-  async history(listingId: number, query: PriceHistoryQuery): Promise<Page<PriceEntryView>> {
+  async history(listingId: number, query: PriceHistoryQuery, from: ReadSource): Promise<Page<PriceEntryView>> {
     const limit = query.limit ?? PRICE_PAGE_DEFAULT;
     const after = query.cursor ? decodeCursor(query.cursor, parsePosition) : undefined;
-    const rows = after
-      ? await this.sql.query<PriceRow>(NEXT_PAGE, [listingId, after.at, after.id, limit + 1])
-      : await this.sql.query<PriceRow>(FIRST_PAGE, [listingId, limit + 1]);
+    let rows: PriceRow[];
+    if (query.from || query.to) {
+      // `from` is inclusive and `to` exclusive: stored milliseconds compare with the first one not before each.
+      const window = historyWindowStatement({ from: query.from?.atOrAfter, to: query.to?.atOrAfter }, after, listingId, limit);
+      rows = await this.sql.read<PriceRow>(from, window.statement, window.values);
+    } else {
+      rows = after
+        ? await this.sql.read<PriceRow>(from, NEXT_PAGE, [listingId, after.at, after.id, limit + 1])
+        : await this.sql.read<PriceRow>(from, FIRST_PAGE, [listingId, limit + 1]);
+    }
     // Every listing has at least its initial price, so no entry at all means no such listing.
-    if (rows.length === 0 && !(await this.hasAnyEntry(listingId))) {
+    if (rows.length === 0 && !(await this.hasAnyEntry(listingId, from))) {
       throw new NotFoundException(`Listing ${listingId} not found`);
     }
     return toPage(rows, limit, toPriceEntryView, (row) => encodeCursor({ at: row.created_date.toISOString(), id: row.id }));
   }
 
-  private async hasAnyEntry(listingId: number): Promise<boolean> {
-    return (await this.sql.query(ANY_ENTRY, [listingId])).length > 0;
+  private async hasAnyEntry(listingId: number, from: ReadSource): Promise<boolean> {
+    return (await this.sql.read(from, ANY_ENTRY, [listingId])).length > 0;
   }
 }
 

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/auth';
+import { Public, ReadFrom } from '@app/auth';
 import { ApiErrors, ApiIdParam, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
+import type { ReadSource } from '@app/database';
 import { PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceHistoryService } from './price-history.service';
@@ -29,9 +30,10 @@ export class PricesController {
   async history(
     @Param('id', ParseIdPipe) id: number,
     @Query() query: PriceHistoryQuery,
+    @ReadFrom() from: ReadSource,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PriceEntryView[]> {
-    return sendPage(request, reply, await this.priceHistory.history(id, query));
+    return sendPage(request, reply, await this.priceHistory.history(id, query, from));
   }
 }

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PriceHistoryService } from './price-history.service';
+import { PriceInsightsController } from './price-insights.controller';
+import { PriceInsightsService } from './price-insights.service';
 import { PricesController } from './prices.controller';
 
 @Module({
-  controllers: [PricesController],
-  providers: [PriceHistoryService],
+  controllers: [PricesController, PriceInsightsController],
+  providers: [PriceHistoryService, PriceInsightsService],
   exports: [PriceHistoryService],
 })
 export class PricesModule {}

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString } from 'class-validator';
+import { MaxLength, MinLength } from '@app/common';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../passwords';
 
 const normaliseEmail = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
@@ -24,7 +25,7 @@ export class CredentialsDto {
 
 @ApiSchema({ name: 'RefreshTokenRequest' })
 export class RefreshTokenDto {
-  @ApiProperty({ description: 'The refresh_token from the last login or refresh.' })
+  @ApiProperty({ description: 'The refresh_token from the last login or refresh.', minLength: 1, maxLength: 200 })
   @MaxLength(200)
   @MinLength(1)
   @IsString()

@@ -1,5 +1,6 @@
 import { KeyObject, createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { MAX_INT4 } from '@app/common';
 
 export const TOKEN_ISSUER = 'listing-api';
 export const TOKEN_AUDIENCE = 'listing-api';
@@ -12,12 +13,22 @@ export interface AccessTokenClaims {
 }
 
 /**
+ * How every access token is checked (by JwtStrategy through passport-jwt): the algorithm, issuer and
+ * audience are pinned, so `alg: none`, other algorithms and foreign tokens are all rejected. `exp` is
+ * required by accessTokenClaims.
+ */
+export const ACCESS_TOKEN_VERIFY_OPTIONS = {
+  algorithms: ['HS256'] as jwt.Algorithm[],
+  issuer: TOKEN_ISSUER,
+  audience: TOKEN_AUDIENCE,
+};
+
+/**
  * HS256 access tokens. The key is a KeyObject built once: jsonwebtoken re-derives a key from a string
- * secret on every call (~500 µs here), a KeyObject costs ~10 µs. The algorithm, issuer and audience are
- * pinned, and `exp` is required, so `alg: none`, other algorithms and foreign tokens are all rejected.
+ * secret on every call (~500 µs here), a KeyObject costs ~10 µs.
  */
 export class AccessTokens {
-  private readonly key: KeyObject;
+  readonly key: KeyObject;
 
   constructor(
     secret: string,
@@ -35,17 +46,20 @@ export class AccessTokens {
       expiresIn: this.ttlSeconds,
     });
   }
+}
 
-  /** The claims of a valid token, or undefined for anything else (never throws). */
-  verify(token: string): AccessTokenClaims | undefined {
-    let payload: string | jwt.JwtPayload;
-    try {
-      payload = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
-    } catch {
-      return undefined;
-    }
-    if (typeof payload === 'string' || typeof payload.exp !== 'number' || typeof payload.ver !== 'number') return undefined;
-    if (typeof payload.sub !== 'string' || !/^\d{1,10}$/.test(payload.sub)) return undefined;
-    return { userId: Number(payload.sub), version: payload.ver };
-  }
+/** The claims of a verified token's payload, or undefined when it lacks `exp`, `ver` or a `sub` that can be an account id. */
+export function accessTokenClaims(payload: unknown): AccessTokenClaims | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const { exp, sub, ver } = payload as jwt.JwtPayload;
+  if (typeof exp !== 'number' || typeof ver !== 'number') return undefined;
+  // An account id is an int4: a larger subject would make the account lookup fail (a 500), not a 401.
+  if (typeof sub !== 'string' || !/^\d{1,10}$/.test(sub) || Number(sub) > MAX_INT4) return undefined;
+  return { userId: Number(sub), version: ver };
+}
+
+/** The token of `Authorization: Bearer <token>` (RFC 6750 b64token syntax), else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i);
+  return match?.[1];
 }

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './app-config';
+import { loadConfig } from './app-config';
+import { ConfigError } from './environment';
 
 describe('loadConfig', () => {
   it('has working defaults for the embedded demo', () => {
@@ -8,6 +9,12 @@ describe('loadConfig', () => {
       port: 3000,
       databaseUrl: undefined,
       databasePoolSize: 10,
+      databaseReplicaUrls: [],
+      databaseTimeouts: { connectMs: 5000, acquireMs: 5000, statementMs: 15000 },
+      redisUrl: undefined,
+      redisKeyPrefix: 'listing-api:',
+      trustProxy: false,
+      shutdownTimeoutMs: 10000,
       dataDir: '.data',
       bodyLimitBytes: 102400,
       logLevel: 'log',
@@ -65,5 +72,38 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/PORT.*eighty/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL.*loud/);
+    // One line: what a process manager shows as the reason the service stopped.
+    expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('checks numbers as written, not as JavaScript would coerce them', () => {
+    for (const raw of ['1e3', '0x50', ' 80', '80.0', '-1', '65536']) {
+      expect(() => loadConfig({ PORT: raw })).toThrow(`PORT must be an integer from 0 to 65535, got "${raw}"`);
+    }
+    expect(() => loadConfig({ SWAGGER_ENABLED: 'yes' })).toThrow('SWAGGER_ENABLED must be one of true, false, got "yes"');
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@b.test', ADMIN_PASSWORD: 'short' })).toThrow('ADMIN_PASSWORD must be 8 to 256 characters');
+  });
+
+  it('reads the scale-out settings: replicas, Redis, proxies', () => {
+    const config = loadConfig({
+      DATABASE_REPLICA_URL: 'postgresql://u@r1:5432/listings, postgresql://u@r2:5432/listings',
+      REDIS_URL: 'redis://cache:6379',
+      REDIS_KEY_PREFIX: 'listings-staging:',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(config).toMatchObject({
+      databaseReplicaUrls: ['postgresql://u@r1:5432/listings', 'postgresql://u@r2:5432/listings'],
+      redisUrl: 'redis://cache:6379',
+      redisKeyPrefix: 'listings-staging:',
+      trustProxy: ['10.0.0.0/8', '127.0.0.1'],
+    });
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: 'has space' })).toThrow(/REDIS_KEY_PREFIX must be/);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY must be/);
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'mysql://x/y' })).toThrow(/DATABASE_REPLICA_URL must be/);
+  });
+
+  it('treats an empty variable as unset and ignores variables it does not know', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '', UNRELATED: 'x' })).toMatchObject({ port: 3000, logLevel: 'log' });
   });
 });

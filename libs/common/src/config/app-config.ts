@@ -1,6 +1,11 @@
+import { EnvironmentVariables, validateEnvironment } from './environment';
+
 /**
- * Configuration, read once from the environment and validated at startup: a bad value stops the process
- * with a message naming the variable, instead of failing on the first request.
+ * Configuration, read once from the environment and validated at startup (class-validator schema in
+ * environment.ts): a bad value stops the process with one line naming the variable, instead of failing
+ * on the first request. main.ts reads it before Nest starts, because where the database is (embedded
+ * or DATABASE_URL) must be known before the application module is built; AppConfigModule then serves
+ * the same object through @nestjs/config's ConfigService.
  */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -9,12 +14,33 @@ export interface AppConfig {
   /** Unset: the service starts its own embedded PostgreSQL under `dataDir`. */
   databaseUrl?: string;
   databasePoolSize: number;
+  /** Read replicas for public reads (empty: everything goes to the primary). */
+  databaseReplicaUrls: string[];
+  /** Bounds on how long a request waits for the database before it is answered 503. */
+  databaseTimeouts: DatabaseTimeouts;
+  /** Unset: rate-limit counters live in process memory (right for one instance). */
+  redisUrl?: string;
+  /** Prefix of every Redis key this deployment writes. */
+  redisKeyPrefix: string;
+  /** Fastify's trustProxy: false (off), a hop count, or the proxies' addresses / CIDR ranges. */
+  trustProxy: false | number | string[];
+  /** How long SIGTERM waits for requests in flight before the process exits anyway. */
+  shutdownTimeoutMs: number;
   dataDir: string;
   bodyLimitBytes: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Swagger UI and the OpenAPI document under /docs: on, except in production unless asked for. */
   swaggerEnabled: boolean;
   auth: AuthConfig;
+}
+
+export interface DatabaseTimeouts {
+  /** Opening a new connection. */
+  connectMs: number;
+  /** Waiting for a free connection of the pool. */
+  acquireMs: number;
+  /** One statement (PostgreSQL's statement_timeout). */
+  statementMs: number;
 }
 
 export interface AuthConfig {
@@ -30,103 +56,43 @@ export interface AuthConfig {
   rateLimitPerAccount: number;
 }
 
-/** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
-export const MIN_JWT_SECRET_BYTES = 32;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  return toAppConfig(validateEnvironment(env));
 }
 
-type Env = Record<string, string | undefined>;
-
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  string(name: string, fallback: string): string {
-    const value = this.env[name];
-    return value === undefined || value === '' ? fallback : value;
-  }
-
-  optional(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const raw = this.env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (raw !== 'true' && raw !== 'false') {
-      this.problems.push(`${name} must be true or false, got "${raw}"`);
-      return fallback;
-    }
-    return raw === 'true';
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const raw = this.env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (!allowed.includes(raw as T)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-      return fallback;
-    }
-    return raw as T;
-  }
-}
-
-export function loadConfig(env: Env = process.env): AppConfig {
-  const read = new Reader(env);
-  const databaseUrl = read.optional('DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
-    read.problems.push('DATABASE_URL must look like postgresql://user:password@host:5432/database');
-  }
-  const nodeEnv = read.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const);
-  const config: AppConfig = {
+/** The validated variables as typed settings, with the defaults the README's table lists. */
+export function toAppConfig(env: EnvironmentVariables): AppConfig {
+  const int = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
+  const list = (value: string | undefined) => (value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean));
+  const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  return {
     nodeEnv,
-    host: read.string('HOST', '127.0.0.1'),
-    port: read.int('PORT', 3000, 0, 65535),
-    databaseUrl,
-    databasePoolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
-    dataDir: read.string('DATA_DIR', '.data'),
-    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
-    logLevel: read.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
-    swaggerEnabled: read.bool('SWAGGER_ENABLED', nodeEnv !== 'production'),
+    host: env.HOST ?? '127.0.0.1',
+    port: int(env.PORT, 3000),
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: int(env.DATABASE_POOL_SIZE, 10),
+    databaseReplicaUrls: list(env.DATABASE_REPLICA_URL),
+    databaseTimeouts: {
+      connectMs: int(env.DATABASE_CONNECT_TIMEOUT_MS, 5_000),
+      acquireMs: int(env.DATABASE_ACQUIRE_TIMEOUT_MS, 5_000),
+      statementMs: int(env.DATABASE_STATEMENT_TIMEOUT_MS, 15_000),
+    },
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'listing-api:',
+    trustProxy: env.TRUST_PROXY === undefined ? false : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : list(env.TRUST_PROXY),
+    shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
+    dataDir: env.DATA_DIR ?? '.data',
+    bodyLimitBytes: int(env.BODY_LIMIT_BYTES, 100 * 1024),
+    logLevel: (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
+    swaggerEnabled: env.SWAGGER_ENABLED === undefined ? nodeEnv !== 'production' : env.SWAGGER_ENABLED === 'true',
     auth: {
-      jwtSecret: read.optional('JWT_SECRET'),
-      accessTokenTtlSeconds: read.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
-      refreshTokenTtlSeconds: read.int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 60, 365 * 86_400),
-      adminEmail: read.optional('ADMIN_EMAIL'),
-      adminPassword: read.optional('ADMIN_PASSWORD'),
-      rateLimitPerIp: read.int('AUTH_RATE_LIMIT_PER_IP', 20, 1, 100_000),
-      rateLimitPerAccount: read.int('AUTH_RATE_LIMIT_PER_ACCOUNT', 5, 1, 100_000),
+      jwtSecret: env.JWT_SECRET,
+      accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 900),
+      refreshTokenTtlSeconds: int(env.REFRESH_TOKEN_TTL_SECONDS, 30 * 86_400),
+      adminEmail: env.ADMIN_EMAIL,
+      adminPassword: env.ADMIN_PASSWORD,
+      rateLimitPerIp: int(env.AUTH_RATE_LIMIT_PER_IP, 20),
+      rateLimitPerAccount: int(env.AUTH_RATE_LIMIT_PER_ACCOUNT, 5),
     },
   };
-  const { jwtSecret, adminEmail, adminPassword } = config.auth;
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < MIN_JWT_SECRET_BYTES) {
-    read.problems.push(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes (try: openssl rand -base64 48)`);
-  }
-  if (config.nodeEnv === 'production' && jwtSecret === undefined) {
-    read.problems.push('JWT_SECRET is required when NODE_ENV=production');
-  }
-  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
-    read.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
-  }
-  if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 256)) {
-    read.problems.push('ADMIN_PASSWORD must be 8 to 256 characters');
-  }
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
 }

@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger, Optional } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorBody } from './api-error';
+import { DATABASE_OUTAGE_REPORTER, type DatabaseOutageReporter, RETRY_AFTER_SECONDS, databaseUnavailableCause } from './database-unavailable';
 
 interface FastifyLikeError {
   code?: string;
@@ -30,7 +31,16 @@ const FASTIFY_MESSAGES: Record<string, string> = {
  * Turns anything thrown while handling a request into `{ message, errors? }` with the right status.
  * Unknown errors become a 500 whose details stay in the log, never in the response.
  */
-export function toErrorResponse(exception: unknown, logger: Logger): { status: number; body: ApiErrorBody } {
+export interface ErrorResponse {
+  status: number;
+  body: ApiErrorBody;
+  /** Set on 503s: seconds the client should wait before retrying. */
+  retryAfter?: number;
+  /** Set when the database could not serve the request: why, in a few log-safe words. */
+  databaseUnavailable?: string;
+}
+
+export function toErrorResponse(exception: unknown, logger: Logger, requestId?: string): ErrorResponse {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     // Nest wraps Fastify's own errors (raised before a handler runs) in an HttpException.
@@ -45,9 +55,22 @@ export function toErrorResponse(exception: unknown, logger: Logger): { status: n
   const error = exception as FastifyLikeError;
   if (typeof error?.code === 'string' && error.code in PRISMA_STATUS) {
     const mapped = PRISMA_STATUS[error.code];
-    return { status: mapped.status, body: { message: mapped.message } };
+    const retryAfter = mapped.status === 503 ? { retryAfter: RETRY_AFTER_SECONDS } : {};
+    return { status: mapped.status, body: { message: mapped.message }, ...retryAfter };
   }
-  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  // Not logged here (one request, one stack): DatabaseAvailability logs an outage once and its end.
+  const databaseUnavailable = databaseUnavailableCause(exception);
+  if (databaseUnavailable) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: { message: 'The database is unavailable: retry shortly' },
+      retryAfter: RETRY_AFTER_SECONDS,
+      databaseUnavailable,
+    };
+  }
+  const detail = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+  // With the request id, the line is found from the X-Request-Id the client got back.
+  logger.error(requestId === undefined ? detail : { requestId, msg: detail });
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { message: 'Internal server error' } };
 }
 
@@ -55,9 +78,17 @@ export function toErrorResponse(exception: unknown, logger: Logger): { status: n
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
+  constructor(@Optional() @Inject(DATABASE_OUTAGE_REPORTER) private readonly outages?: DatabaseOutageReporter) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = toErrorResponse(exception, this.logger);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body, retryAfter, databaseUnavailable } = toErrorResponse(exception, this.logger, http.getRequest<FastifyRequest>().id);
+    if (databaseUnavailable) {
+      if (this.outages) this.outages.failed(databaseUnavailable);
+      else this.logger.warn(`Database unavailable: ${databaseUnavailable}`);
+    }
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { MaxLength } from './text-length';
 
 /**
  * A query-string integer. Only plain decimal digits are converted (so "1e3", " 5" or "0x10" stay strings

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiErrorBody, FieldError, ValidationFailedException } from '../errors/api-error';
+import { unsafeJsonFields } from './strict-json';
 
 /** Flattens class-validator's tree into one entry per broken rule, named by the field's dotted path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -16,7 +17,8 @@ function isJsonObject(value: unknown): boolean {
 
 /**
  * Every body and query goes through this pipe: unknown properties are rejected (the contract's
- * `additionalProperties: false`) and nothing is coerced from one JSON type to another. A bad body is a
+ * `additionalProperties: false`), including `constructor`, `__proto__` and `prototype` at any depth,
+ * strings must be valid Unicode, and nothing is coerced from one JSON type to another. A bad body is a
  * 422 listing each field; a bad query string is a 400 (the request itself is malformed) with the same
  * shape.
  */
@@ -42,6 +44,8 @@ export class ApiValidationPipe extends ValidationPipe {
       throw new ValidationFailedException([{ field: '', message: 'request body must be a JSON object' }]);
     }
     try {
+      const unsafe = unsafeJsonFields(value);
+      if (unsafe.length > 0) throw new ValidationFailedException(unsafe);
       return await super.transform(value, metadata);
     } catch (error) {
       if (error instanceof ValidationFailedException && metadata.type === 'query') {

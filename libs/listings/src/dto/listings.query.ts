@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { MAX_INT4, NotLessThan, QueryCursor, QueryEnum, QueryInt, QueryNumber } from '@app/common';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { MAX_INT4, MaxLength, MinLength, NotLessThan, QueryCursor, QueryEnum, QueryInstant, type QueryInstantValue, QueryInt, QueryNumber } from '@app/common';
 import { BUILDING_TYPES, type BuildingTypeName, MAX_PRICE_EUR } from './listing-write.dto';
 import { NoNulCharacters } from './text-rules';
 
@@ -11,7 +11,7 @@ export const LISTING_PAGE_MAX = 200;
  * The orders a page can be in. Every one ends with the id, so the order is total and a cursor
  * (the sort key and the id of the last row) points at exactly one place in it.
  */
-export const LISTING_SORTS = ['id', 'price', '-price', '-created'] as const;
+export const LISTING_SORTS = ['id', 'price', '-price', '-created', 'drop'] as const;
 export type ListingSort = (typeof LISTING_SORTS)[number];
 
 // class-validator runs a property's decorators bottom-up and stops at the first failure: type checks sit
@@ -32,7 +32,10 @@ export class ListingsQuery {
   @ApiPropertyOptional({
     enum: LISTING_SORTS,
     default: 'id',
-    description: 'Order of the results: `id` (oldest listing first), `price` (cheapest first), `-price` (most expensive first), `-created` (newest first). Ties are broken by id, in the same direction.',
+    description:
+      'Order of the results: `id` (oldest listing first), `price` (cheapest first), `-price` (most expensive first), `-created` (newest first), ' +
+      '`drop` (largest drop since the first price, in %, first; listings whose price went up come last, by how much, and a first price of 0 after them). ' +
+      'Ties are broken by id, in the same direction (descending for `-price`, `-created` and `drop`).',
   })
   @QueryEnum(LISTING_SORTS)
   sort?: ListingSort;
@@ -79,4 +82,28 @@ export class ListingsQuery {
   @ApiPropertyOptional({ type: 'number', minimum: 0, description: 'Only listings of at least this surface, in square meters.', example: 40 })
   @QueryNumber(0)
   min_surface?: number;
+
+  @ApiPropertyOptional({
+    type: 'number',
+    minimum: 0,
+    maximum: 100,
+    description:
+      'Only listings whose current price is at least this many percent below their first price: 0 to 100, decimals allowed, compared with the drop ' +
+      'rounded to 2 decimals (the summary\'s `change_since_first_pct`, negated). `0` keeps the listings whose price is not above the first one. ' +
+      'A listing whose first price was 0 has no percentage and never matches.',
+    example: 10,
+  })
+  @QueryNumber(0, 100)
+  min_drop_pct?: number;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    description:
+      'Only listings whose price changed at or after this instant (RFC 3339 with a time zone; in a URL, write `+` as `%2B`). A change is a history ' +
+      'entry after the first: a listing whose price never changed since its creation never matches.',
+    example: '2026-11-01T00:00:00Z',
+  })
+  @QueryInstant({ optional: true })
+  changed_since?: QueryInstantValue;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { MaxLength, MinLength } from '@app/common';
 import { NoNulCharacters } from './text-rules';
 
 @ApiSchema({ name: 'PostalAddress' })

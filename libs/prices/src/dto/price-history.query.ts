@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { QueryCursor, QueryInt } from '@app/common';
+import { InstantAfter, QueryCursor, QueryInstant, type QueryInstantValue, QueryInt } from '@app/common';
 
 export const PRICE_PAGE_DEFAULT = 100;
 export const PRICE_PAGE_MAX = 1000;
@@ -12,4 +12,23 @@ export class PriceHistoryQuery {
   @ApiPropertyOptional({ description: 'Opaque cursor from the `Link: <...>; rel="next"` header of the previous page.' })
   @QueryCursor()
   cursor?: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    description: 'Only entries created at or after this instant (RFC 3339 with a time zone). Combines with `to`, `limit` and `cursor`.',
+    example: '2026-01-01T00:00:00Z',
+  })
+  @QueryInstant({ optional: true })
+  from?: QueryInstantValue;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'date-time',
+    description: 'Only entries created before this instant (exclusive; RFC 3339 with a time zone). Must be later than `from`.',
+    example: '2027-01-01T00:00:00Z',
+  })
+  @InstantAfter('from')
+  @QueryInstant({ optional: true })
+  to?: QueryInstantValue;
 }

@@ -1,0 +1,3 @@
+export * from './health.module';
+export * from './http-drain';
+export * from './graceful-shutdown';

@@ -1,0 +1,96 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { EmbeddedPostgresError, type EmbeddedPostgresHandle, embeddedPostgresNativeDir, startEmbeddedPostgres } from '../libs/database/src/embedded-postgres';
+
+/*
+ * `npm start` from a clone in a private directory (under /root, mode 700): as root, PostgreSQL runs as
+ * the `postgres` account, which can enter neither the clone's node_modules nor its .data. Here the
+ * binaries are made to look private too (a link to them inside the private directory), and the copies
+ * and moved data go to temporary directories instead of /var/cache and /var/lib.
+ */
+const asRoot = process.geteuid?.() === 0;
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('embedded PostgreSQL in a private directory (mode 700)', () => {
+  const cleanup: string[] = [];
+  const servers: EmbeddedPostgresHandle[] = [];
+  let home: string;
+  let options: { nativeDir: string; binaryCache: string; dataHome: string; log: (message: string) => void };
+  const logs: string[] = [];
+
+  const reachable = (prefix: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    chmodSync(dir, 0o755);
+    cleanup.push(dir);
+    return dir;
+  };
+
+  beforeAll(() => {
+    home = mkdtempSync(path.join(tmpdir(), 'listing-api-private-'));
+    cleanup.push(home);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    symlinkSync(embeddedPostgresNativeDir(), path.join(home, 'native'));
+    options = { nativeDir: path.join(home, 'native'), binaryCache: reachable('listing-api-bin-'), dataHome: reachable('listing-api-data-'), log: (message) => logs.push(message) };
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts, keeps its data across a restart, and says where the data lives when it had to move', async () => {
+    const asked = path.join(home, 'app', '.data', 'postgres');
+    const first = await startEmbeddedPostgres(asked, 'private_case', options);
+    servers.push(first);
+    await query(first.url, 'CREATE TABLE kept (value int); INSERT INTO kept VALUES (42)');
+    await first.stop();
+
+    const second = await startEmbeddedPostgres(asked, 'private_case', options);
+    servers.push(second);
+    expect(await query<{ value: number }>(second.url, 'SELECT value FROM kept')).toEqual([{ value: 42 }]);
+    expect(second.dataDir).toBe(first.dataDir);
+
+    if (asRoot) {
+      // The data moved where the postgres account can reach it, linked from where it was asked for.
+      expect(first.dataDir.startsWith(options.dataHome + path.sep)).toBe(true);
+      expect(lstatSync(asked).isSymbolicLink()).toBe(true);
+      expect(existsSync(path.join(first.dataDir, 'PG_VERSION'))).toBe(true);
+      expect(logs).toContainEqual(expect.stringContaining(`the data lives in ${first.dataDir}`));
+      expect(logs).toContainEqual(expect.stringMatching(/binaries were copied to /));
+      // Once: the second start found both again and said nothing.
+      expect(logs).toHaveLength(2);
+    } else {
+      // Not root: PostgreSQL runs as this user, the data stays where it was asked for.
+      expect(first.dataDir).toBe(asked);
+      expect(logs).toEqual([]);
+    }
+  });
+
+  (asRoot ? it : it.skip)('fails at once, in one line, on an existing cluster the postgres account cannot reach', async () => {
+    const asked = path.join(home, 'old', 'postgres');
+    mkdirSync(asked, { recursive: true });
+    writeFileSync(path.join(asked, 'PG_VERSION'), '18\n');
+    const started = Date.now();
+    const failure = await startEmbeddedPostgres(asked, 'private_case', options).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(EmbeddedPostgresError);
+    const { message } = failure as EmbeddedPostgresError;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(`cannot enter ${home} (mode 700)`);
+    expect(message).toContain('DATABASE_URL');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

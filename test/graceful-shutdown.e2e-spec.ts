@@ -1,0 +1,175 @@
+import http from 'node:http';
+import pg from 'pg';
+import { AppProcess, startAppProcess } from './support/app-process';
+import { ApiClient } from './support/http';
+import { aListing } from './support/listings';
+import { contractFor } from './support/openapi';
+
+const SHUTDOWN_TIMEOUT_MS = 8_000;
+const LISTINGS = 5;
+const PUTS = 50;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+  /** Whether the request went out on a keep-alive connection opened earlier. */
+  reusedSocket: boolean;
+}
+
+interface Sent {
+  /** Settles once the whole request has been handed to the kernel (or has failed). */
+  written: Promise<void>;
+  response: Promise<RawResponse>;
+}
+
+/** One request over node:http (the test controls which connection it uses), checked against the OpenAPI document. */
+function send(baseUrl: string, agent: http.Agent, method: string, path: string, options: { json?: unknown; token?: string } = {}): Sent {
+  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+  const headers: Record<string, string> = {};
+  if (body) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const request = http.request(`${baseUrl}${path}`, { method, agent, headers });
+  // A request that fails is reported by `response`.
+  const written = new Promise<void>((resolve) => {
+    request.once('finish', resolve);
+    request.once('error', () => resolve());
+  });
+  const response = new Promise<RawResponse>((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        const parsed: unknown = text && (res.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text;
+        void contractFor(baseUrl).then((contract) => {
+          const violations = contract.violations(method, path, res.statusCode ?? 0, res.headers['content-type'] ?? null, parsed);
+          if (violations.length > 0) reject(new Error(`Response does not match the OpenAPI document: ${violations.join('; ')}`));
+          else resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, reusedSocket: request.reusedSocket });
+        }, reject);
+      });
+    });
+  });
+  request.end(body);
+  return { written, response };
+}
+
+describe('SIGTERM drill (the service as its own process)', () => {
+  let service: AppProcess;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    service = await startAppProcess({
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      env: {
+        LOG_LEVEL: 'log',
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        DATABASE_POOL_SIZE: '10',
+        // 50 PUTs wait for 10 connections behind row locks: they must not give up while waiting.
+        DATABASE_ACQUIRE_TIMEOUT_MS: '20000',
+      },
+    });
+    api = new ApiClient(service.baseUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('every request it read is answered (PUTs 200, late ones 503 + Connection: close), none reset; it exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+    // An owner and five listings.
+    const email = `sigterm-${process.pid}-${Date.now().toString(36)}@example.test`;
+    const password = 'correct horse battery staple';
+    expect((await api.post('/auth/register', { email, password })).status).toBe(201);
+    const token = (await api.post<{ access_token: string }>('/auth/login', { email, password })).body.access_token;
+    const owner = api.as(token);
+    const ids: number[] = [];
+    for (let i = 0; i < LISTINGS; i += 1) ids.push((await owner.post<{ id: number }>('/listings', aListing())).body.id);
+
+    // Contention, as in real life, keeps the PUTs in flight: the test holds the five rows' locks.
+    const locker = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    locker.on('error', () => undefined);
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM listing WHERE id = ANY($1) FOR UPDATE', [ids]);
+
+    // Three keep-alive connections left idle, and fifty PUTs on fifty connections of their own.
+    const idle = new http.Agent({ keepAlive: true, maxSockets: 3 });
+    await Promise.all([0, 1, 2].map(() => send(service.baseUrl, idle, 'GET', '/health/live').response));
+    const busy = new http.Agent({ keepAlive: true, maxSockets: PUTS });
+    const prices = Array.from({ length: PUTS }, (_, i) => 200_000 + i);
+    const puts = prices.map((price, i) => send(service.baseUrl, busy, 'PUT', `/listings/${ids[i % LISTINGS]}`, { json: aListing({ latest_price_eur: price }), token }));
+    const outcomes = Promise.allSettled(puts.map((put) => put.response));
+    await Promise.all(puts.map((put) => put.written));
+    // Until the server has read them all: ten are blocked on the locks, forty wait for a connection.
+    // (Asked on another connection: inside a transaction pg_stat_activity stays as it was first read.)
+    const waiting = async () => {
+      const observer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await observer.connect();
+      try {
+        return Number((await observer.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'listing-api' AND wait_event_type = 'Lock'")).rows[0].n);
+      } finally {
+        await observer.end();
+      }
+    };
+    for (let tries = 0; (await waiting()) < 10 && tries < 100; tries += 1) await sleep(50);
+    expect(await waiting()).toBe(10);
+    await sleep(300);
+
+    const signalledAt = Date.now();
+    process.kill(service.pid, 'SIGTERM');
+    await sleep(300);
+
+    // Requests that arrive late, on connections that were already open: answered, not reset.
+    const ready = await send(service.baseUrl, idle, 'GET', '/health/ready').response;
+    const live = await send(service.baseUrl, idle, 'GET', '/health/live').response;
+    const listings = await send(service.baseUrl, idle, 'GET', '/listings?limit=1').response;
+    // A new connection is refused: the port is closed.
+    const fresh = await send(service.baseUrl, new http.Agent(), 'GET', '/health/live').response.catch((error: NodeJS.ErrnoException) => error.code);
+
+    await sleep(500);
+    await locker.query('ROLLBACK');
+    const results = await outcomes;
+    const exit = await service.exit;
+    const exitMs = exit.at - signalledAt;
+
+    const statuses = results.map((r) => (r.status === 'fulfilled' ? String(r.value.status) : `error ${(r.reason as NodeJS.ErrnoException).code ?? (r.reason as Error).message}`));
+    const drained = /Drained in (\d+) ms: (\d+) of (\d+) requests in flight completed, (\d+) late requests answered 503/.exec(service.output());
+    process.stdout.write(`[SIGTERM drill] PUTs: ${JSON.stringify(countBy(statuses))}; exit ${exit.code ?? exit.signal} ${exitMs} ms after SIGTERM; log: ${drained?.[0] ?? '(no drain line)'}\n`);
+
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({ status: 'shutting_down', message: 'Not ready: shutting down', info: {}, error: {}, details: {} });
+    expect(live.status).toBe(200);
+    expect(listings.status).toBe(503);
+    expect(listings.headers['retry-after']).toMatch(/^\d+$/);
+    for (const late of [ready, live, listings]) expect({ reused: late.reusedSocket, connection: late.headers.connection }).toEqual({ reused: true, connection: 'close' });
+    expect(fresh).toBe('ECONNREFUSED');
+
+    expect(statuses).toEqual(Array(PUTS).fill('200'));
+    for (const result of results) if (result.status === 'fulfilled') expect(result.value.headers.connection).toBe('close');
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exitMs).toBeLessThanOrEqual(SHUTDOWN_TIMEOUT_MS);
+    expect(drained).not.toBeNull();
+    expect(Number(drained![2])).toBeGreaterThanOrEqual(PUTS);
+    // The late GET /listings (the health routes answer for themselves).
+    expect(Number(drained![4])).toBe(1);
+
+    // Every acknowledged change is in the history.
+    const history = await locker.query<{ listing_id: number; price_eur: string }>('SELECT listing_id, price_eur FROM listing_price WHERE listing_id = ANY($1)', [ids]);
+    const recorded = new Set(history.rows.map((row) => `${row.listing_id}:${Number(row.price_eur)}`));
+    expect(prices.filter((price, i) => !recorded.has(`${ids[i % LISTINGS]}:${price}`))).toEqual([]);
+    await locker.end();
+    idle.destroy();
+    busy.destroy();
+  }, 60_000);
+});
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,138 @@
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import { applyMigrations, quoteIdent, withDatabase } from '@app/database';
+import { type Listing, type PriceEntry, aListing } from './support/listings';
+import { type SignedIn, type TestApp, signUp, startTestApp } from './support/test-app';
+
+async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The "replica" is another database on the test server with different rows, so every answer shows
+ * which pool served it: a listing that exists only there can only come from the replica, one created
+ * through the service only from the primary.
+ */
+describe('read replicas (DATABASE_REPLICA_URL)', () => {
+  const primaryUrl = process.env.TEST_DATABASE_URL ?? '';
+  const replicaName = `listing_test_replica_${Date.now().toString(36)}_${process.pid}`;
+  const replicaUrl = withDatabase(primaryUrl, replicaName);
+  const adminUrl = withDatabase(primaryUrl, 'postgres');
+  const city = `Replicaville ${replicaName}`;
+
+  let testApp: TestApp;
+  let owner: SignedIn;
+  /** Exists only in the replica database. */
+  let onReplica: Listing;
+  /** Created through the service under test: exists only in the primary. */
+  let onPrimary: Listing;
+  const apps: TestApp[] = [];
+  const start = async (env: Record<string, string>, databaseUrl?: string) => {
+    const started = await startTestApp(env, databaseUrl);
+    apps.push(started);
+    return started;
+  };
+
+  beforeAll(async () => {
+    await onDatabase(adminUrl, (admin) => admin.query(`CREATE DATABASE ${quoteIdent(replicaName)}`));
+    await applyMigrations(replicaUrl);
+    // Ids far above the primary's, so that an id found in one database is missing from the other.
+    await onDatabase(replicaUrl, (client) =>
+      client.query("SELECT setval(pg_get_serial_sequence('listing', 'id'), 1000000000), setval(pg_get_serial_sequence('app_user', 'id'), 1000000000)"),
+    );
+    // Fill the replica through the API of an instance whose primary it is.
+    const replicaWriter = await start({}, replicaUrl);
+    const replicaOwner = await signUp(replicaWriter, 'replica-owner');
+    onReplica = (await replicaOwner.api.post<Listing>('/listings', aListing({ name: 'Only on the replica', latest_price_eur: 111_111, postal_address: { street_address: '1 rue', postal_code: '75001', city, country: 'FR' } }))).body;
+    expect(onReplica.id).toBeGreaterThan(1_000_000_000);
+
+    testApp = await start({ DATABASE_REPLICA_URL: replicaUrl });
+    owner = await signUp(testApp, 'primary-owner');
+    const created = await owner.api.post<Listing>('/listings', aListing({ name: 'On the primary', latest_price_eur: 222_222, postal_address: { street_address: '2 rue', postal_code: '75002', city, country: 'FR' } }));
+    expect(created.status).toBe(201);
+    onPrimary = created.body;
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await onDatabase(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(replicaName)} WITH (FORCE)`));
+  });
+
+  const names = (listings: Listing[]) => listings.map((listing) => listing.name);
+
+  it('anonymous reads come from the replica: listing pages and search, one listing, its price history', async () => {
+    expect(names((await testApp.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}`)).body)).toEqual(['Only on the replica']);
+    expect(names((await testApp.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}&sort=price`)).body)).toEqual(['Only on the replica']);
+    const one = await testApp.api.get<Listing>(`/listings/${onReplica.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.name).toBe('Only on the replica');
+    const prices = await testApp.api.get<PriceEntry[]>(`/listings/${onReplica.id}/prices`);
+    expect(prices.status).toBe(200);
+    expect(prices.body.map((entry) => entry.price_eur)).toEqual([111_111]);
+    // What only the primary has is not found by an anonymous reader (as while a replica lags behind).
+    expect((await testApp.api.get(`/listings/${onPrimary.id}`)).status).toBe(404);
+    expect((await testApp.api.get(`/listings/${onPrimary.id}/prices`)).status).toBe(404);
+  });
+
+  it('a caller with a bearer token reads the primary, so it sees its own writes at once', async () => {
+    expect(names((await owner.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}`)).body)).toEqual(['On the primary']);
+    expect((await owner.api.get<Listing>(`/listings/${onPrimary.id}`)).body.name).toBe('On the primary');
+    expect((await owner.api.get<PriceEntry[]>(`/listings/${onPrimary.id}/prices`)).body.map((entry) => entry.price_eur)).toEqual([222_222]);
+    expect((await owner.api.get(`/listings/${onReplica.id}`)).status).toBe(404);
+    expect(names((await owner.api.get<Listing[]>('/auth/me/listings')).body)).toEqual(['On the primary']);
+    // The per-request account check read the primary too: the replica has never heard of this account.
+    const onReplicaAccounts = await onDatabase(replicaUrl, (client) => client.query('SELECT 1 FROM app_user WHERE id = $1', [owner.id]));
+    expect(onReplicaAccounts.rowCount).toBe(0);
+  });
+
+  it('POST and PUT write to the primary; the replica is untouched', async () => {
+    const posted = await owner.api.post<Listing>('/listings', aListing({ name: 'Posted', latest_price_eur: 300_000 }));
+    expect(posted.status).toBe(201);
+    const put = await owner.api.put<Listing>(`/listings/${onPrimary.id}`, aListing({ name: 'On the primary', latest_price_eur: 233_333, postal_address: { street_address: '2 rue', postal_code: '75002', city, country: 'FR' } }));
+    expect(put.status).toBe(200);
+
+    const onPrimaryRows = await onDatabase(primaryUrl, async (client) => ({
+      posted: (await client.query('SELECT name FROM listing WHERE id = $1', [posted.body.id])).rows,
+      history: (await client.query<{ price_eur: string }>('SELECT price_eur FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id', [onPrimary.id])).rows,
+    }));
+    expect(onPrimaryRows.posted).toEqual([{ name: 'Posted' }]);
+    expect(onPrimaryRows.history.map((row) => Number(row.price_eur))).toEqual([222_222, 233_333]);
+    const onReplicaRows = await onDatabase(replicaUrl, (client) => client.query('SELECT id FROM listing WHERE id = ANY($1)', [[posted.body.id, onPrimary.id]]));
+    expect(onReplicaRows.rowCount).toBe(0);
+
+    // Right after the write: its author sees it, an anonymous reader asks the replica.
+    expect((await owner.api.get<PriceEntry[]>(`/listings/${onPrimary.id}/prices`)).body.map((entry) => entry.price_eur)).toEqual([222_222, 233_333]);
+    expect((await testApp.api.get(`/listings/${posted.body.id}`)).status).toBe(404);
+  });
+
+  it('several replicas are taken in turn', async () => {
+    // The primary's database doubles as a second "replica" here: its rows differ from the first's.
+    const twoReplicas = await start({ DATABASE_REPLICA_URL: `${replicaUrl},${primaryUrl}` });
+    const seen: string[][] = [];
+    for (let read = 0; read < 4; read += 1) seen.push(names((await twoReplicas.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}`)).body));
+    expect(seen).toEqual([['Only on the replica'], ['On the primary'], ['Only on the replica'], ['On the primary']]);
+  });
+
+  it('an unreachable replica: its reads go to the primary, without an error, and that is logged once', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const noReplica = await start({ DATABASE_REPLICA_URL: 'postgresql://postgres@127.0.0.1:1/nowhere' });
+      for (let read = 0; read < 3; read += 1) {
+        const page = await noReplica.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}`);
+        expect(page.status).toBe(200);
+        expect(names(page.body)).toEqual(['On the primary']);
+      }
+      expect((await noReplica.api.get(`/listings/${onPrimary.id}`)).status).toBe(200);
+      const replicaWarnings = warn.mock.calls.map(([message]) => String(message)).filter((message) => message.startsWith('Read replica'));
+      expect(replicaWarnings).toEqual([expect.stringMatching(/^Read replica 127\.0\.0\.1:1\/nowhere unavailable \(.+\): its reads go to the primary for 5 s$/)]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { TEST_JWT_SECRET } from './test-app';
+
+/**
+ * The service as its own OS process (apps/api/src/main.ts, the production entry point), for tests
+ * that need several instances on one database. No build step: the child compiles the TypeScript
+ * sources as it loads them (TypeScript's transpileModule, what ts-jest does per file) and resolves the
+ * `@app/*` aliases of tsconfig.json itself. The hook is passed with `node -e`, so it needs no file of
+ * its own.
+ *
+ * `naiveListingWrites` swaps the listing row lock (`SELECT … FOR UPDATE`) for a plain read in that
+ * process only: the read-then-write race the cross-process test must catch. Test-only, never shipped.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const LAUNCHER = String.raw`
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const [root, entry] = process.argv.slice(1);
+// TypeScript itself is loaded only when a file is not in the cache yet.
+let typescript;
+const ts = () => (typescript ??= require('typescript'));
+const tsconfigText = fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8');
+let config;
+try {
+  config = JSON.parse(tsconfigText);
+} catch {
+  config = ts().parseConfigFileTextToJson('tsconfig.json', tsconfigText).config;
+}
+const aliases = Object.entries(config.compilerOptions.paths).filter(([alias]) => !alias.endsWith('/*')).map(([alias, [target]]) => [alias, path.join(root, target)]);
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  for (const [alias, target] of aliases) {
+    if (request === alias) return resolve.call(this, path.join(target, 'index.ts'), parent, ...rest);
+    if (request.startsWith(alias + '/')) request = path.join(target, request.slice(alias.length + 1));
+  }
+  // The generated Prisma client imports its own .ts files as .js (Node ESM style).
+  if (/^\.{1,2}\//.test(request) && request.endsWith('.js') && parent && parent.filename && parent.filename.endsWith('.ts')) {
+    const source = path.resolve(path.dirname(parent.filename), request.slice(0, -3) + '.ts');
+    if (fs.existsSync(source)) request = source;
+  }
+  return resolve.call(this, request, parent, ...rest);
+};
+const options = () => ({ module: ts().ModuleKind.CommonJS, target: ts().ScriptTarget.ES2023, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true, sourceMap: false, inlineSourceMap: true });
+// Compiled files are kept by content hash: the second process, and the next run, start faster.
+const cacheDir = path.join(root, 'node_modules', '.cache', 'listing-app-process');
+fs.mkdirSync(cacheDir, { recursive: true });
+require.extensions['.ts'] = function (module, filename) {
+  const source = fs.readFileSync(filename, 'utf8');
+  const cached = path.join(cacheDir, crypto.createHash('sha256').update(require('typescript/package.json').version + filename + source).digest('hex') + '.js');
+  let output;
+  try {
+    output = fs.readFileSync(cached, 'utf8');
+  } catch {
+    output = ts().transpileModule(source, { compilerOptions: options(), fileName: filename }).outputText;
+    const partial = cached + '.' + process.pid;
+    fs.writeFileSync(partial, output);
+    fs.renameSync(partial, cached);
+  }
+  module._compile(output, filename);
+  if (process.env.NAIVE_LISTING_WRITES === '1' && filename.endsWith(path.join('libs', 'listings', 'src', 'listing-writes.ts'))) {
+    const lock = module.exports.LOCK_LISTING;
+    const naive = lock && lock.text.replace(/\s+FOR UPDATE\s*$/, '');
+    if (!naive || naive === lock.text) throw new Error('NAIVE_LISTING_WRITES: LOCK_LISTING ... FOR UPDATE not found in listing-writes.ts');
+    lock.text = naive;
+    lock.name = 'listing_lock_naive';
+    process.stderr.write('NAIVE_LISTING_WRITES: the listing row is read without FOR UPDATE in this process\n');
+  }
+};
+require(path.resolve(root, entry));
+`;
+
+export interface AppProcess {
+  baseUrl: string;
+  pid: number;
+  /** Settles when the process has exited: its exit code or the signal that ended it, and when (epoch ms). */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /** What the process wrote to stdout and stderr so far (for failure messages). */
+  output(): string;
+  /** SIGTERM, then wait for the exit (SIGKILL after 15 s). */
+  stop(): Promise<void>;
+}
+
+export interface AppProcessOptions {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  naiveListingWrites?: boolean;
+  /** How long to wait for /health/ready. */
+  startTimeoutMs?: number;
+}
+
+export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: options.databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+    ...(options.naiveListingWrites ? { NAIVE_LISTING_WRITES: '1' } : {}),
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['-e', LAUNCHER, ROOT, 'apps/api/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!(await isReady(baseUrl))) {
+    if (done) throw new Error(`the app process exited before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      await stopChild(child, exited);
+      throw new Error(`the app process was not ready within ${options.startTimeoutMs ?? 90_000} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { baseUrl, pid: child.pid ?? -1, exit, output: () => output, stop: () => stopChild(child, exited) };
+}
+
+async function isReady(baseUrl: string): Promise<boolean> {
+  try {
+    return (await fetch(`${baseUrl}/health/ready`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
