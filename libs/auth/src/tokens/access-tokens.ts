@@ -1,6 +1,11 @@
 import { KeyObject, createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { MAX_INT4 } from '@app/common';
+
+/**
+ * app_user.id is an int4. Written out rather than imported from @app/common: this module is also
+ * compiled into the JWT benchmark (bench/jwt-verify.ts), which has no path aliases and no Nest.
+ */
+const MAX_USER_ID = 2_147_483_647;
 
 export const TOKEN_ISSUER = 'listing-api';
 export const TOKEN_AUDIENCE = 'listing-api';
@@ -54,7 +59,7 @@ export function accessTokenClaims(payload: unknown): AccessTokenClaims | undefin
   const { exp, sub, ver } = payload as jwt.JwtPayload;
   if (typeof exp !== 'number' || typeof ver !== 'number') return undefined;
   // An account id is an int4: a larger subject would make the account lookup fail (a 500), not a 401.
-  if (typeof sub !== 'string' || !/^\d{1,10}$/.test(sub) || Number(sub) > MAX_INT4) return undefined;
+  if (typeof sub !== 'string' || !/^\d{1,10}$/.test(sub) || Number(sub) > MAX_USER_ID) return undefined;
   return { userId: Number(sub), version: ver };
 }
 
