@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Socket } from 'node:net';
 import pg from 'pg';
 
 export interface DatabaseOptions {
@@ -42,10 +43,6 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     ...(timeouts && {
       connectionTimeoutMillis: timeouts.acquireMs,
       statement_timeout: timeouts.statementMs,
-      // A server that stops answering (frozen, or cut off by the network) cannot enforce its own
-      // statement_timeout: the client gives up a little later ("Query read timeout"), and pg-pool
-      // then discards that connection.
-      query_timeout: timeouts.statementMs + QUERY_TIMEOUT_MARGIN_MS,
       Client: clientWithConnectTimeout(timeouts.connectMs),
     }),
   });
@@ -54,8 +51,41 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   // pg-pool listens for errors only on idle connections. One checked out (a transaction between two
   // statements) that the server terminates would emit 'error' to nobody, and crash the process: its
   // holder gets the error from its next query instead, and pg-pool discards it on release.
-  pool.on('connect', (client) => client.on('error', (error) => logger.debug(`Database connection lost while in use: ${error.message}`)));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.debug(`Database connection lost while in use: ${error.message}`));
+    if (timeouts) destroyWhenSilent(client, timeouts.statementMs + QUERY_TIMEOUT_MARGIN_MS);
+  });
   return pool;
+}
+
+/** What destroyWhenSilent reads of a pg 8 client: its socket, and whether a statement awaits an answer. */
+interface ClientInternals {
+  connection?: { stream?: Socket };
+  _getActiveQuery?: () => unknown;
+}
+
+/**
+ * A server that stops answering (frozen, or cut off by the network) cannot enforce its own
+ * statement_timeout, so the client must give up itself. pg's `query_timeout` does that with a timer
+ * armed and cleared around every statement, whose closure holds the statement and its rows: measured
+ * with the benchmark's first page of listings, garbage collection then cost about 120 ms per 1 000
+ * requests instead of about 20, which lowered every APP/BASE ratio by 0.1 to 0.2. Instead, the
+ * connection's socket gets Node's inactivity timeout (one timer per connection, refreshed by every
+ * read and write, nothing allocated per statement): when the connection has been silent for
+ * `silenceMs` while a statement awaits its answer (a healthy server answers within statement_timeout,
+ * with an error if need be), the socket is destroyed; the statement fails with "Query read timeout"
+ * (a 503, see database-unavailable.ts) and pg-pool discards the connection. Silence with no statement
+ * in flight (idle, or a transaction between two statements) is left alone.
+ */
+function destroyWhenSilent(client: pg.PoolClient, silenceMs: number): void {
+  const internals = client as unknown as ClientInternals;
+  const stream = internals.connection?.stream;
+  if (!stream || typeof internals._getActiveQuery !== 'function') return;
+  const awaitingAnswer = internals._getActiveQuery.bind(client);
+  stream.setTimeout(silenceMs);
+  stream.on('timeout', () => {
+    if (awaitingAnswer()) stream.destroy(new Error('Query read timeout'));
+  });
 }
 
 /**
