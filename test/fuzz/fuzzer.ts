@@ -295,6 +295,9 @@ export class Fuzzer {
       case 'change-password 204':
         await world.signInAgain(c.actor, body.new_password as string);
         break;
+      case 'admin-update-user 200':
+        await world.restoreActor(targetId);
+        break;
     }
   }
 

@@ -183,6 +183,23 @@ export class FuzzWorld {
     return this.refreshTokens.get(token)?.family;
   }
 
+  /**
+   * After an admin changed one of the fuzzer's own actors (an odd request can carry the admin's token
+   * while its actor's account is the target): a role change or a deactivation ends that account's
+   * tokens. Put the account back as it was and sign it in again, so that the following cases still
+   * have their owner, other user and admin.
+   */
+  async restoreActor(accountId: number): Promise<void> {
+    const actor = (['owner', 'other', 'admin'] as const).find((a) => this.account(a)?.id === accountId);
+    const account = actor && this.account(actor);
+    if (!actor || !account) return;
+    const { rows } = await this.db.query<{ role: string; active: boolean }>('SELECT role, active FROM app_user WHERE id = $1', [accountId]);
+    const role = actor === 'admin' ? 'ADMIN' : 'USER';
+    if (rows[0]?.role === role && rows[0].active) return;
+    await this.db.query('UPDATE app_user SET role = $2, active = true WHERE id = $1', [accountId, role]);
+    await this.signInAgain(actor, account.password);
+  }
+
   /** After a password change: sign in again with the new password (earlier tokens no longer work). */
   async signInAgain(actor: Actor, password: string): Promise<void> {
     const account = this.account(actor);
