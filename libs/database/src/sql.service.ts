@@ -7,7 +7,11 @@ export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
 /** A statement prepared once per connection (by name) and then executed with new values. */
 export interface Statement {
-  name: string;
+  /**
+   * Prepared once per connection under this name (PostgreSQL may then reuse a generic plan). Without a
+   * name the statement is planned with its values on every execution.
+   */
+  name?: string;
   text: string;
 }
 

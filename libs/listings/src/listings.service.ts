@@ -8,7 +8,7 @@ import { ListingWriteDto } from './dto/listing-write.dto';
 import { ListingsQuery } from './dto/listings.query';
 import { type ListingRow, toListingViewFromRow } from './listing.mapper';
 import { DELETE_LISTING, INSERT_LISTING, LOCK_LISTING, SELECT_LISTING, UPDATE_LISTING, writableValues } from './listing-writes';
-import { type ListingSearch, cursorOf, listingSearchSql, toListingSearch } from './listing-search';
+import { type ListingSearch, cursorOf, listingSearchSql, plannedPerExecution, toListingSearch } from './listing-search';
 
 interface LockedListing {
   owner_id: number;
@@ -49,8 +49,10 @@ export class ListingsService {
 
   private async search(search: ListingSearch, from: ReadSource): Promise<Page<ListingView>> {
     const statement = listingSearchSql(search);
-    // One prepared statement per query shape (which filters, which sort, with or without a cursor).
-    const rows = await this.sql.read<ListingRow>(from, namedStatement('listing_search', statement.text), statement.values);
+    // One prepared statement per query shape (which filters, which sort, with or without a cursor),
+    // except the shapes that need their values to be planned well (see plannedPerExecution).
+    const prepared = plannedPerExecution(search) ? { text: statement.text } : namedStatement('listing_search', statement.text);
+    const rows = await this.sql.read<ListingRow>(from, prepared, statement.values);
     return toPage(rows, search.limit, toListingViewFromRow, (row) => cursorOf(search.sort, row));
   }
 
