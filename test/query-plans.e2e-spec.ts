@@ -159,8 +159,21 @@ describe('query plans on 50 000 listings', () => {
     expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
   });
 
+  /**
+   * A concurrent autovacuum ANALYZE of listing (other spec files write to it) overwrites pg_class.reltuples
+   * in place with the count it can see, without the bulk rows: the planner then costs a table of a few
+   * hundred rows. The statistics are what changed, not the statement, so the plan is taken again after
+   * this transaction's own ANALYZE.
+   */
+  async function explainGenericWithOwnStatistics(statement: Statement) {
+    const plan = await explainGeneric(client, statement);
+    if (planViolations(plan).length === 0) return plan;
+    await client.query('ANALYZE listing');
+    return explainGeneric(client, statement);
+  }
+
   it.each(listingShapes)('GET /listings %s, as a generic plan (a prepared statement reused): same rule', async (name, query) => {
-    const plan = await explainGeneric(client, searchStatement(query()));
+    const plan = await explainGenericWithOwnStatistics(searchStatement(query()));
     if (process.env.SHOW_PLANS) console.log(`generic: ${name}\n${describePlan(plan)}`);
     expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
   });

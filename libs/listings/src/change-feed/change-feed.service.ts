@@ -82,10 +82,13 @@ export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
     await this.sql.query(PURGE_EVENTS, [new Date(now.getTime() - this.retentionMs)]);
   }
 
+  /** Purges once at startup (an instance may have been down for a while), then every hour. */
   onModuleInit(): void {
-    this.timer = setInterval(() => {
+    const purge = () => {
       this.purgeExpired().catch((error: unknown) => this.logger.warn(`Change feed purge failed: ${String(error)}`));
-    }, PURGE_EVERY_MS);
+    };
+    purge();
+    this.timer = setInterval(purge, PURGE_EVERY_MS);
     this.timer.unref();
   }
 

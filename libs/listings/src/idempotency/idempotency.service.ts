@@ -86,10 +86,13 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     await this.sql.query(PURGE_IDEMPOTENCY_KEYS, []);
   }
 
+  /** Purges once at startup (an instance may have been down for a while), then every hour. */
   onModuleInit(): void {
-    this.timer = setInterval(() => {
+    const purge = () => {
       this.purgeExpired().catch((error: unknown) => this.logger.warn(`Idempotency key purge failed: ${String(error)}`));
-    }, PURGE_EVERY_MS);
+    };
+    purge();
+    this.timer = setInterval(purge, PURGE_EVERY_MS);
     this.timer.unref();
   }
 
