@@ -33,7 +33,13 @@ export class ListingsController {
   @Public()
   @Get(':id')
   @ApiIdParam()
-  @ApiOperation({ operationId: 'get-listing', summary: 'Get one listing', description: 'Conditional: send the ETag back in If-None-Match to get a 304 while the listing is unchanged.' })
+  @ApiOperation({
+    operationId: 'get-listing',
+    summary: 'Get one listing',
+    description:
+      'Conditional: send the ETag back in If-None-Match to get a 304 while the listing is unchanged.\n\n' +
+      '```sh\ncurl -si http://127.0.0.1:3000/listings/12 -H \'If-None-Match: "Xq3…"\'\n```',
+  })
   @ApiOkResponse({ type: ListingView, example: EXAMPLE_LISTING, headers: CONDITIONAL_GET_HEADERS })
   @ApiConditionalGet()
   @ApiErrors(404)
@@ -60,7 +66,9 @@ export class ListingsController {
       '**Retries**: send an `Idempotency-Key` (for example a UUID, new for each listing to create). Within 24 hours the same caller ' +
       'sending the same key and the same body gets the original status and body again (with `Idempotent-Replayed: true`) and nothing ' +
       'is created twice; the same key with another body is a 422; while the first request with that key is still running, a 409. Keys ' +
-      'are per caller. Failed requests are not remembered.',
+      'are per caller. Failed requests are not remembered.\n\n' +
+      '```sh\ncurl -si -X POST http://127.0.0.1:3000/listings -H "authorization: Bearer $TOKEN" -H "Idempotency-Key: $(uuidgen)" \\\n' +
+      '  -H \'content-type: application/json\' -d @listing.json\n```',
   })
   @ApiHeader({
     name: 'Idempotency-Key',

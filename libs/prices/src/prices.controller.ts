@@ -22,7 +22,9 @@ export class PricesController {
     summary: 'Get listing price history',
     description:
       'Every price the listing has had, oldest first: its initial price, then one entry per change. Each page is conditional: send its ' +
-      'ETag back in If-None-Match to get a 304 while the history is unchanged (checked without reading the history).',
+      'ETag back in If-None-Match to get a 304 while the history is unchanged (checked without reading the history).\n\n' +
+      '```sh\ncurl -si http://127.0.0.1:3000/listings/12/prices   # etag: "oG4l3bV0c3nq1sQ2yYd7kXcE6Qm"\n' +
+      'curl -si http://127.0.0.1:3000/listings/12/prices -H \'If-None-Match: "oG4l3bV0c3nq1sQ2yYd7kXcE6Qm"\'   # 304 Not Modified\n```',
   })
   @ApiOkResponse({
     type: [PriceEntryView],

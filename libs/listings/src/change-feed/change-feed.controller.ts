@@ -32,7 +32,10 @@ export class ChangeFeedController {
       'polls from its last cursor misses nothing and sees nothing twice, even while many writes commit out of order; the events of one ' +
       'listing come in the order of its history. The response always has `Link: <...>; rel="next"`: the URL to poll next. When there ' +
       'is nothing new the page is empty and that URL keeps the same cursor. A cursor older than the retention (`CHANGE_FEED_RETENTION_HOURS`, ' +
-      'default 7 days) is answered 410: read the listings again, then follow the feed from its start.',
+      'default 7 days) is answered 410: read the listings again, then follow the feed from its start.\n\n' +
+      '```sh\ncurl -si \'http://127.0.0.1:3000/listings/changes?limit=100\'\n' +
+      '# link: </listings/changes?limit=100&after=eyJ0eCI6Ijc4MSIsInNlcXVlbmNlIjoiNDcxMiJ9>; rel="next"\n' +
+      'curl -si \'http://127.0.0.1:3000/listings/changes?limit=100&after=eyJ0eCI6Ijc4MSIsInNlcXVlbmNlIjoiNDcxMiJ9\'\n```',
   })
   @ApiOkResponse({
     type: [ListingEventView],
