@@ -129,6 +129,37 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the conditional GETs: If-None-Match, ETag and Cache-Control, and the 304 without a body', () => {
+    for (const path of ['/listings/{id}', '/listings/{id}/prices', '/listings/{id}/prices/summary', '/listings/{id}/prices/chart.svg']) {
+      const operation = document.paths[path].get as Json;
+      const header = (operation.parameters as Json[]).find((p) => p.in === 'header');
+      expect({ path, header: header?.name }).toEqual({ path, header: 'If-None-Match' });
+      expect({ path, headers: Object.keys((operation.responses['200'].headers ?? {}) as Json) }).toEqual({ path, headers: expect.arrayContaining(['ETag', 'Cache-Control']) });
+      expect({ path, headers: Object.keys((operation.responses['304'].headers ?? {}) as Json) }).toEqual({ path, headers: ['ETag', 'Cache-Control'] });
+      expect(operation.responses['304'].content).toBeUndefined();
+    }
+  });
+
+  it('documents Idempotency-Key on POST /listings, its 409 and the replay header', () => {
+    const operation = document.paths['/listings'].post as Json;
+    expect((operation.parameters as Json[]).map((p) => `${p.in} ${p.name}`)).toContain('header Idempotency-Key');
+    expect(Object.keys(operation.responses as Json)).toEqual(expect.arrayContaining(['201', '409', '422']));
+    expect(Object.keys(operation.responses['201'].headers as Json)).toEqual(['Idempotent-Replayed']);
+    expect(operation.description).toMatch(/Idempotency-Key/);
+  });
+
+  it('documents the change feed: its events, the Link header, 400 and 410', () => {
+    const operation = document.paths['/listings/changes'].get as Json;
+    expect(operation.security).toEqual([]);
+    expect((operation.parameters as Json[]).map((p) => p.name as string).sort()).toEqual(['after', 'limit']);
+    expect(Object.keys(operation.responses as Json)).toEqual(expect.arrayContaining(['200', '400', '410']));
+    expect(Object.keys(operation.responses['200'].headers as Json)).toEqual(['Link']);
+    const event = document.components.schemas.ListingEvent as Json;
+    expect(event.required).toEqual(['sequence', 'listing_id', 'type', 'at', 'latest_price_eur']);
+    expect(event.properties.type.enum).toEqual(['created', 'updated', 'price_changed', 'deleted']);
+    expect(event.additionalProperties).toBe(false);
+  });
+
   describe('the response check every e2e request goes through', () => {
     let contract: ResponseContract;
     const listing = {

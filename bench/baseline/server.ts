@@ -24,14 +24,18 @@ const jwtKey: KeyObject | undefined = env.JWT_SECRET ? createSecretKey(Buffer.fr
 
 const pool = new Pool({ connectionString: databaseUrl, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
 
+// The history's version (entry count, newest entry date), read with each page as the service does for its ETag.
+const HISTORY_VERSION = `price_entries || '-' || floor(extract(epoch FROM coalesce(price_changed_date, created_date)) * 1000)::bigint`;
+const VERSION_COLUMN = `(SELECT ${HISTORY_VERSION} FROM listing WHERE id = $1) AS version`;
+
 const SQL = {
-  historyFirst: 'SELECT id, price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT $2',
-  historyAfter:
-    'SELECT id, price_eur, created_date FROM listing_price WHERE listing_id = $1 AND (created_date, id) > ($2, $3) ORDER BY created_date, id LIMIT $4',
-  historyExists: 'SELECT 1 FROM listing_price WHERE listing_id = $1 LIMIT 1',
+  historyFirst: `SELECT id, price_eur, created_date, ${VERSION_COLUMN} FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT $2`,
+  historyAfter: `SELECT id, price_eur, created_date, ${VERSION_COLUMN} FROM listing_price
+         WHERE listing_id = $1 AND (created_date, id) > ($2, $3) ORDER BY created_date, id LIMIT $4`,
+  historyExists: `SELECT ${HISTORY_VERSION} AS version FROM listing WHERE id = $1`,
   listingById: `SELECT ${LISTING_COLUMNS} FROM listing WHERE id = $1`,
   user: 'SELECT role, active, token_version FROM app_user WHERE id = $1',
-  lock: 'SELECT owner_id, latest_price_eur, updated_date FROM listing WHERE id = $1 FOR UPDATE',
+  lock: 'SELECT owner_id, latest_price_eur, updated_date, event_tx FROM listing WHERE id = $1 FOR UPDATE',
   // The price summary columns move on in the same UPDATE when the price changes (right-hand sides read the old row).
   update: `UPDATE listing SET name = $2, description = $3, building_type = $4, surface_area_m2 = $5, rooms_count = $6, bedrooms_count = $7,
              contact_phone_number = $8, street_address = $9, postal_code = $10, city = $11, country = $12, latest_price_eur = $13, updated_date = $14,
@@ -39,9 +43,13 @@ const SQL = {
              previous_price_eur = CASE WHEN latest_price_eur <> $13 THEN latest_price_eur ELSE previous_price_eur END,
              price_changed_date = CASE WHEN latest_price_eur <> $13 THEN $14 ELSE price_changed_date END,
              min_price_eur = least(min_price_eur, $13), max_price_eur = greatest(max_price_eur, $13),
-             price_drop_pct = CASE WHEN first_price_eur = 0 THEN '-Infinity'::float8 ELSE round((first_price_eur - $13) * 100 / first_price_eur, 2)::float8 END
-           WHERE id = $1 RETURNING ${LISTING_COLUMNS}`,
+             price_drop_pct = CASE WHEN first_price_eur = 0 THEN '-Infinity'::float8 ELSE round((first_price_eur - $13) * 100 / first_price_eur, 2)::float8 END,
+             event_tx = greatest(event_tx, pg_current_xact_id()::text::bigint)
+           WHERE id = $1 RETURNING ${LISTING_COLUMNS}, event_tx`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
+  // The change feed's event, in the write's transaction (see libs/listings/src/change-feed).
+  recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx)
+         VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint))`,
   summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
               previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
               CASE WHEN first_price_eur <> 0 THEN round((latest_price_eur - first_price_eur) * 100 / first_price_eur, 2) END AS change_since_first_pct,
@@ -208,7 +216,7 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     if (!current) throw new HttpError(404, `Listing ${id} not found`);
     if (current.owner_id !== caller.id && !caller.admin) throw new HttpError(403, 'Only the owner of a listing may change it');
     const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-    const { rows } = await client.query<ListingRow>(
+    const { rows } = await client.query<ListingRow & { event_tx: string }>(
       statement('update', [
         id, dto.name, dto.description, dto.building_type, dto.surface_area_m2, dto.rooms_count, dto.bedrooms_count, dto.contact_phone_number ?? null,
         dto.postal_address.street_address, dto.postal_address.postal_code, dto.postal_address.city, dto.postal_address.country, dto.latest_price_eur, at,
@@ -216,6 +224,9 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     );
     if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
       await client.query(statement('recordPrice', [id, dto.latest_price_eur, at]));
+      await client.query(statement('recordEvent', [id, 'price_changed', at, dto.latest_price_eur, rows[0].event_tx]));
+    } else {
+      await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx]));
     }
     await client.query('COMMIT');
     send(res, 200, toListingView(rows[0]));

@@ -137,9 +137,14 @@ function nanosOf(text: string): number {
   return Number(fraction.slice(3).padEnd(6, '0'));
 }
 
+/** The opaque position parameters: `cursor` of the paginated lists, `after` of the change feed. */
+function isCursorParameter(name: string): boolean {
+  return name === 'cursor' || name === 'after';
+}
+
 function validQueryValue(parameter: ParameterSpec): fc.Arbitrary<QueryValue> {
   const schema = parameter.schema;
-  if (parameter.name === 'cursor') return fc.nat().map((n) => new Placeholder('cursor', n));
+  if (isCursorParameter(parameter.name)) return fc.nat().map((n) => new Placeholder('cursor', n));
   if (schema.format === 'date-time') return fc.oneof(dateTime, fc.integer({ min: -20_000, max: 20_000 }).map((ms) => new Placeholder('instant', ms)));
   if (schema.enum) return fc.constantFrom(...schema.enum.map(String));
   if (schema.type === 'integer') return (validValue(schema) as fc.Arbitrary<number>).map(String);
@@ -251,7 +256,7 @@ function brokenQueryValue(parameter: ParameterSpec): fc.Arbitrary<{ value: Query
   const schema = parameter.schema;
   const options: fc.Arbitrary<{ value: QueryValue; why: string; rule: Broken['rule'] }>[] = [];
   const broken = (why: string, rule: Broken['rule'] = 'schema') => (value: QueryValue) => ({ value, why, rule });
-  const plain = parameter.name === 'cursor' ? textOfLength(1, 20) : validQueryValue(parameter).map((v) => (typeof v === 'string' ? v : '2026-01-01T00:00:00Z'));
+  const plain = isCursorParameter(parameter.name) ? textOfLength(1, 20) : validQueryValue(parameter).map((v) => (typeof v === 'string' ? v : '2026-01-01T00:00:00Z'));
   options.push(fc.tuple(plain, plain).map(([a, b]) => broken('repeated (an array)')([a, b])));
   if (schema.type === 'integer' || schema.type === 'number') {
     const words = ['abc', '', '1e3', '0x10', ' 1', '1 ', 'NaN', 'Infinity', '-', '1,5', '١', '--1', '1..2', '.', 'true'];
@@ -259,7 +264,7 @@ function brokenQueryValue(parameter: ParameterSpec): fc.Arbitrary<{ value: Query
     options.push(fc.constantFrom(...words).map(broken(`not ${schema.type === 'integer' ? 'an integer' : 'a number'}`)));
     if (schema.minimum !== undefined) options.push(fc.constantFrom(String(schema.minimum - 1), String(schema.minimum - 1000), '-99999999999999999999').map(broken(`below minimum ${schema.minimum}`)));
     if (schema.maximum !== undefined) options.push(fc.constantFrom(String(schema.maximum + 1), '99999999999999999999', String(schema.maximum * 10)).map(broken(`above maximum ${schema.maximum}`)));
-  } else if (parameter.name === 'cursor') {
+  } else if (isCursorParameter(parameter.name)) {
     // Not cursors at all. An empty one, or one with an `id` (another endpoint's or a forged one), is for
     // the odd cases: the endpoints differ there (see the note in oddCase).
     options.push(

@@ -254,7 +254,8 @@ export class Fuzzer {
     const next = typeof link === 'string' ? /<([^>]+)>;\s*rel="next"/.exec(link)?.[1] : undefined;
     if (!next) return;
     const url = new URL(next, this.baseUrl);
-    const cursor = url.searchParams.get('cursor');
+    // `after` is the change feed's cursor.
+    const cursor = url.searchParams.get('cursor') ?? url.searchParams.get('after');
     const sort = resolved.query.find(([name]) => name === 'sort')?.[1];
     if (cursor) this.world.rememberCursor(operation.id, typeof sort === 'string' ? sort : '', cursor);
   }
@@ -293,7 +294,9 @@ export class Fuzzer {
         world.issued(got.refresh_token as string, world.refreshTokens.get(resolved.refreshToken!)?.userId ?? 0, world.familyOf(resolved.refreshToken!));
         break;
       case 'change-password 204':
-        await world.signInAgain(c.actor, body.new_password as string);
+        // The account of the token sent, which an odd case may send whatever its actor (a `bearer` scheme in
+        // lower case is still the owner's token on an "anonymous" case).
+        await world.signInAgain(world.actorOfAuthorization(resolved.request.headers.authorization) ?? c.actor, body.new_password as string);
         break;
       case 'admin-update-user 200':
         await world.restoreActor(targetId);

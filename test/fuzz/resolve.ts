@@ -104,7 +104,13 @@ async function resolveTarget(placeholder: Placeholder, world: FuzzWorld, account
       const row = rows[0];
       return { resource, id: String(id), exists: !!row, listing: row ? { ownerId: row.owner_id, createdDate: row.created_date.toISOString() } : undefined };
     }
-    if (resource === 'users') return { resource, id: String(id), exists: await world.userExists(id) };
+    if (resource === 'users') {
+      // A raw number can hit one of the world's own actors (small ids are likely): an admin change to it would
+      // invalidate tokens the world still uses, so such a pick goes to a victim instead.
+      const actors = [world.owner.id, world.other.id, world.admin.id];
+      const user = actors.includes(id) ? world.victims[pick % world.victims.length].id : id;
+      return { resource, id: String(user), exists: await world.userExists(user) };
+    }
     return { resource, id: String(id), exists: 'unknown' };
   }
   if (resource === 'listings') {

@@ -200,6 +200,19 @@ export class FuzzWorld {
     await this.signInAgain(actor, account.password);
   }
 
+  /** Which of the world's actors an `Authorization: Bearer <jwt>` header speaks for (from the token's `sub`). */
+  actorOfAuthorization(authorization: string | undefined): Actor | undefined {
+    const payload = authorization?.split(' ')[1]?.split('.')[1];
+    if (!payload) return undefined;
+    let sub: unknown;
+    try {
+      sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    } catch {
+      return undefined;
+    }
+    return (['owner', 'other', 'admin'] as const).find((actor) => String(this[actor].id) === sub);
+  }
+
   /** After a password change: sign in again with the new password (earlier tokens no longer work). */
   async signInAgain(actor: Actor, password: string): Promise<void> {
     const account = this.account(actor);

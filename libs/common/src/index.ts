@@ -18,3 +18,4 @@ export * from './logging/request-id';
 export * from './logging/request-log';
 export * from './openapi/error-views';
 export * from './openapi/api-docs.decorators';
+export * from './http/conditional-get';

@@ -1,4 +1,5 @@
 import type { Statement } from '@app/database';
+import { OWN_TX } from './change-feed/change-feed.statements';
 import { ListingWriteDto } from './dto/listing-write.dto';
 
 /**
@@ -28,13 +29,14 @@ export const INSERT_LISTING: Statement = {
   name: 'listing_insert',
   text: `INSERT INTO listing (name, description, building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number,
            street_address, postal_code, city, country, latest_price_eur, owner_id, created_date, updated_date,
-           price_entries, first_price_eur, min_price_eur, max_price_eur, price_drop_pct)
+           price_entries, first_price_eur, min_price_eur, max_price_eur, price_drop_pct, event_tx)
          VALUES ($1, $2, $3::building_type, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14,
-           1, $12, $12, $12, ${priceDropPctSql('$12::numeric', '$12::numeric')})
+           1, $12, $12, $12, ${priceDropPctSql('$12::numeric', '$12::numeric')}, ${OWN_TX})
          RETURNING ${RETURNED}`,
 };
 
 /**
+ * Also moves event_tx on: the change feed position of the event this write records (see RECORD_EVENT).
  * Also moves the price summary on when the price changes, in the same statement (one row version per
  * write). Every expression on the right reads the row as it was before this UPDATE, locked by
  * LOCK_LISTING: `latest_price_eur <> $12` is the same decision the service takes to append a history
@@ -50,15 +52,16 @@ export const UPDATE_LISTING: Statement = {
            previous_price_eur = CASE WHEN latest_price_eur <> $12 THEN latest_price_eur ELSE previous_price_eur END,
            price_changed_date = CASE WHEN latest_price_eur <> $12 THEN $14 ELSE price_changed_date END,
            min_price_eur = least(min_price_eur, $12), max_price_eur = greatest(max_price_eur, $12),
-           price_drop_pct = ${priceDropPctSql('first_price_eur', '$12')}
+           price_drop_pct = ${priceDropPctSql('first_price_eur', '$12')},
+           event_tx = greatest(event_tx, ${OWN_TX})
          WHERE id = $13
-         RETURNING ${RETURNED}`,
+         RETURNING ${RETURNED}, event_tx`,
 };
 
 /** Locks the row for the rest of the transaction and returns what the write decisions need. */
 export const LOCK_LISTING: Statement = {
   name: 'listing_lock',
-  text: 'SELECT owner_id, latest_price_eur, updated_date FROM listing WHERE id = $1 FOR UPDATE',
+  text: 'SELECT owner_id, latest_price_eur, updated_date, event_tx FROM listing WHERE id = $1 FOR UPDATE',
 };
 
 export const DELETE_LISTING: Statement = { name: 'listing_delete', text: 'DELETE FROM listing WHERE id = $1' };

@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import { PricesModule } from '@app/prices';
+import { ChangeFeedController } from './change-feed/change-feed.controller';
+import { ChangeFeedService } from './change-feed/change-feed.service';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { ListingsController } from './listings.controller';
 import { ListingsService } from './listings.service';
 import { AdminListingsController, MyListingsController } from './owner-listings.controller';
 
 @Module({
   imports: [PricesModule],
-  controllers: [ListingsController, MyListingsController, AdminListingsController],
-  providers: [ListingsService],
-  exports: [ListingsService],
+  controllers: [ChangeFeedController, ListingsController, MyListingsController, AdminListingsController],
+  providers: [ListingsService, ChangeFeedService, IdempotencyService],
+  exports: [ListingsService, ChangeFeedService, IdempotencyService],
 })
 export class ListingsModule {}

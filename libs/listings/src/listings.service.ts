@@ -9,12 +9,16 @@ import { ListingsQuery } from './dto/listings.query';
 import { type ListingRow, toListingViewFromRow } from './listing.mapper';
 import { DELETE_LISTING, INSERT_LISTING, LOCK_LISTING, SELECT_LISTING, UPDATE_LISTING, writableValues } from './listing-writes';
 import { type ListingSearch, cursorOf, listingSearchSql, plannedPerExecution, toListingSearch } from './listing-search';
+import { ChangeFeedService } from './change-feed/change-feed.service';
+import { IdempotencyService, type IdempotentRequest, type IdempotentResult } from './idempotency/idempotency.service';
 
 interface LockedListing {
   owner_id: number;
   /** NUMERIC, as node-postgres returns it: an exact decimal string. */
   latest_price_eur: string;
   updated_date: Date;
+  /** The change-feed position of the listing's latest event (bigint as a string). */
+  event_tx: string;
 }
 
 /** Timestamps are stored with millisecond precision; keep them that way in memory too. */
@@ -34,6 +38,8 @@ export class ListingsService {
     private readonly prisma: PrismaService,
     private readonly sql: SqlService,
     private readonly priceHistory: PriceHistoryService,
+    private readonly changeFeed: ChangeFeedService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /** GET /listings: filters and sort from the query, one page by key (never OFFSET). */
@@ -62,13 +68,22 @@ export class ListingsService {
     return toListingViewFromRow(row);
   }
 
-  /** Creates the listing, owned by the caller, and its first history entry stamped with its created_date. */
-  async create(dto: ListingWriteDto, caller: AuthenticatedUser): Promise<ListingView> {
-    const at = nowMs();
+  /**
+   * Creates the listing, owned by the caller, and its first history entry stamped with its created_date.
+   * With an Idempotency-Key, the key and its response are stored in the same transaction (or the stored
+   * response of an earlier create with that key comes back, and nothing is created).
+   */
+  async create(dto: ListingWriteDto, caller: AuthenticatedUser, idempotent?: IdempotentRequest): Promise<IdempotentResult<ListingView>> {
     return this.sql.transaction(async (tx) => {
-      const [row] = await tx.query<ListingRow>(INSERT_LISTING, [...writableValues(dto), caller.id, at]);
-      await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
-      return toListingViewFromRow(row);
+      const write = async () => {
+        const at = nowMs();
+        const [row] = await tx.query<ListingRow>(INSERT_LISTING, [...writableValues(dto), caller.id, at]);
+        await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
+        await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0');
+        return toListingViewFromRow(row);
+      };
+      if (idempotent) return this.idempotency.once(tx, caller.id, idempotent, 201, write);
+      return { status: 201, body: await write(), replayed: false };
     });
   }
 
@@ -81,9 +96,12 @@ export class ListingsService {
       const current = await this.lockForChange(tx, id, caller);
       // Never before the previous write, even if the clock stepped back: history order is time order.
       const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-      const [row] = await tx.query<ListingRow>(UPDATE_LISTING, [...writableValues(dto), id, at]);
+      const [row] = await tx.query<ListingRow & { event_tx: string }>(UPDATE_LISTING, [...writableValues(dto), id, at]);
       if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
         await this.priceHistory.recordPrice(tx, id, dto.latest_price_eur, at);
+        await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx);
+      } else {
+        await this.changeFeed.record(tx, id, 'updated', at, null, row.event_tx);
       }
       return toListingViewFromRow(row);
     });
@@ -92,12 +110,16 @@ export class ListingsService {
   /** Removes the listing and, by cascade, its whole price history. */
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
     await this.sql.transaction(async (tx) => {
-      await this.lockForChange(tx, id, caller);
+      const current = await this.lockForChange(tx, id, caller);
       await tx.query(DELETE_LISTING, [id]);
+      await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx);
     });
   }
 
-  /** Admin only (checked by the route's role guard): gives the listing to another account. */
+  /**
+   * Admin only (checked by the route's role guard): gives the listing to another account. No change-feed
+   * event: the owner is not part of the public representation, which this leaves unchanged.
+   */
   async transferOwnership(id: number, newOwnerId: number): Promise<{ id: number; owner_id: number }> {
     return this.prisma.$transaction(async (tx) => {
       const owner = await tx.user.findUnique({ where: { id: newOwnerId }, select: { id: true } });
@@ -113,6 +135,7 @@ export class ListingsService {
    * first, so the decision and the write see the same owner. The row lock also serialises concurrent
    * writes to one listing, so each compares against the price the previous one committed and history
    * entries are appended in commit order. 404 before 403: whether a listing exists is public anyway.
+   * It also returns the listing's change-feed position (event_tx), below which its next event may not go.
    */
   private async lockForChange(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<LockedListing> {
     const [current] = await tx.query<LockedListing>(LOCK_LISTING, [id]);

@@ -9,6 +9,14 @@ interface PriceRow {
   id: string;
   price_eur: string;
   created_date: Date;
+  /** The listing's history version (HISTORY_VERSION), read by the same statement as the page. */
+  version: string | null;
+}
+
+/** A page of the history and the version of the history it was read from. */
+export interface HistoryPage {
+  page: Page<PriceEntryView>;
+  version: string;
 }
 
 interface HistoryPosition {
@@ -16,15 +24,29 @@ interface HistoryPosition {
   id: string;
 }
 
+/**
+ * The version of a listing's history, from its row alone (one primary-key probe, whatever the history's
+ * length): the history is append-only, so its entry count and the date of its newest entry change with
+ * every append and only then. The history's ETag is derived from it (conditional GETs).
+ */
+const HISTORY_VERSION = `price_entries || '-' || floor(extract(epoch FROM coalesce(price_changed_date, created_date)) * 1000)::bigint`;
+/** The version as a column of the page statements: an InitPlan, evaluated once, in the page's own snapshot. */
+const VERSION_COLUMN = `(SELECT ${HISTORY_VERSION} FROM listing WHERE id = $1) AS version`;
+
+export const PRICE_HISTORY_VERSION: Statement = {
+  name: 'price_history_version',
+  text: `SELECT ${HISTORY_VERSION} AS version FROM listing WHERE id = $1`,
+};
+
 // Row-value comparison for the cursor: the whole read stays an index-only scan of
 // listing_price_history_idx, wherever the page starts.
-const FIRST_PAGE = {
+export const FIRST_PAGE: Statement = {
   name: 'price_history_first_page',
-  text: 'SELECT id, price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT $2',
+  text: `SELECT id, price_eur, created_date, ${VERSION_COLUMN} FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT $2`,
 };
-const NEXT_PAGE = {
+export const NEXT_PAGE: Statement = {
   name: 'price_history_next_page',
-  text: `SELECT id, price_eur, created_date FROM listing_price
+  text: `SELECT id, price_eur, created_date, ${VERSION_COLUMN} FROM listing_price
          WHERE listing_id = $1 AND (created_date, id) > ($2, $3) ORDER BY created_date, id LIMIT $4`,
 };
 
@@ -43,11 +65,10 @@ export function historyWindowStatement(window: { from?: Date; to?: Date }, after
   if (window.to) add((n) => `created_date < $${n}`, window.to);
   if (after) add((n) => `(created_date, id) > ($${n}, $${n + 1})`, after.at, after.id);
   values.push(limit + 1);
-  const text = `SELECT id, price_eur, created_date FROM listing_price WHERE ${where.join(' AND ')} ORDER BY created_date, id LIMIT $${values.length}`;
+  const text = `SELECT id, price_eur, created_date, ${VERSION_COLUMN} FROM listing_price WHERE ${where.join(' AND ')} ORDER BY created_date, id LIMIT $${values.length}`;
   return { statement: namedStatement('price_history_window', text), values };
 }
 
-const ANY_ENTRY = { name: 'price_history_any_entry', text: 'SELECT 1 FROM listing_price WHERE listing_id = $1 LIMIT 1' };
 const RECORD = { name: 'price_history_record', text: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)' };
 
 
@@ -65,8 +86,18 @@ export class PriceHistoryService {
     await tx.query(RECORD, [listingId, priceEur, at]);
   }
 
-  /** Oldest first, by (created_date, id): ties within one millisecond keep the order they were written in. */
-  async history(listingId: number, query: PriceHistoryQuery, from: ReadSource): Promise<Page<PriceEntryView>> {
+  /** The history's version (see HISTORY_VERSION); 404 for an unknown listing. One primary-key probe. */
+  async version(listingId: number, from: ReadSource): Promise<string> {
+    const [row] = await this.sql.read<{ version: string }>(from, PRICE_HISTORY_VERSION, [listingId]);
+    if (!row) throw new NotFoundException(`Listing ${listingId} not found`);
+    return row.version;
+  }
+
+  /**
+   * Oldest first, by (created_date, id): ties within one millisecond keep the order they were written in.
+   * With the version of the history the page was read from (the same statement, so the same snapshot).
+   */
+  async history(listingId: number, query: PriceHistoryQuery, from: ReadSource): Promise<HistoryPage> {
     const limit = query.limit ?? PRICE_PAGE_DEFAULT;
     const after = query.cursor ? decodeCursor(query.cursor, parsePosition) : undefined;
     let rows: PriceRow[];
@@ -79,15 +110,13 @@ export class PriceHistoryService {
         ? await this.sql.read<PriceRow>(from, NEXT_PAGE, [listingId, after.at, after.id, limit + 1])
         : await this.sql.read<PriceRow>(from, FIRST_PAGE, [listingId, limit + 1]);
     }
-    // Every listing has at least its initial price, so no entry at all means no such listing.
-    if (rows.length === 0 && !(await this.hasAnyEntry(listingId, from))) {
-      throw new NotFoundException(`Listing ${listingId} not found`);
-    }
-    return toPage(rows, limit, toPriceEntryView, (row) => encodeCursor({ at: row.created_date.toISOString(), id: row.id }));
-  }
-
-  private async hasAnyEntry(listingId: number, from: ReadSource): Promise<boolean> {
-    return (await this.sql.read(from, ANY_ENTRY, [listingId])).length > 0;
+    // A row carries the version unless the listing is gone; an empty page (a window or a cursor past the
+    // end) asks the listing row alone, which also tells an unknown listing (404).
+    const version = rows.length > 0 && rows[0].version !== null ? rows[0].version : await this.version(listingId, from);
+    return {
+      page: toPage(rows, limit, toPriceEntryView, (row) => encodeCursor({ at: row.created_date.toISOString(), id: row.id })),
+      version,
+    };
   }
 }
 

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, ReadFrom } from '@app/auth';
-import { ApiErrors, ApiIdParam, ParseIdPipe } from '@app/common';
+import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, ParseIdPipe, answerNotModified, entityTag } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { exampleChartDataUri } from './dto/chart-example';
 import { PriceAtQuery } from './dto/price-at.query';
@@ -43,12 +43,22 @@ export class PriceInsightsController {
       'First and current price, previous price, lowest and highest, change since the first price (euros and %) and since the previous one (%), ' +
       'when the price last changed and for how many days the current price has held. Read from aggregates kept with the listing: the same cost ' +
       'whatever the length of the history. `previous_price_eur`, `change_since_previous_pct` and `last_changed_date` are omitted while the ' +
-      'history has a single entry; a percentage of a price of 0 is omitted too.',
+      'history has a single entry; a percentage of a price of 0 is omitted too. Conditional (ETag, If-None-Match → 304); the ETag also ' +
+      'changes when `days_at_current_price` does.',
   })
-  @ApiOkResponse({ type: PriceSummaryView, example: EXAMPLE_SUMMARY })
+  @ApiOkResponse({ type: PriceSummaryView, example: EXAMPLE_SUMMARY, headers: CONDITIONAL_GET_HEADERS })
+  @ApiConditionalGet()
   @ApiErrors(404)
-  summary(@Param('id', ParseIdPipe) id: number, @ReadFrom() from: ReadSource): Promise<PriceSummaryView> {
-    return this.insights.summary(id, from);
+  async summary(
+    @Param('id', ParseIdPipe) id: number,
+    @ReadFrom() from: ReadSource,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PriceSummaryView | undefined> {
+    const summary = await this.insights.summary(id, from);
+    // One primary-key read either way: the tag hashes the body, day count included (it moves with time).
+    if (answerNotModified(request, reply, entityTag('summary', JSON.stringify(summary)))) return undefined;
+    return summary;
   }
 
   @Get(':id/prices/at')
@@ -74,22 +84,29 @@ export class PriceInsightsController {
     description:
       `A step chart of the whole price history, from the listing's creation to now, with the price in euros and the date (UTC) on the axes ` +
       `and the current price marked. ${CHART_SIZE.width.default}×${CHART_SIZE.height.default} pixels unless \`width\` and \`height\` say otherwise. ` +
-      `Drawn on the server; its URL is the summary's \`chart_url\`, usable as an image source (\`<img src>\`).\n\n` +
+      `Drawn on the server; its URL is the summary's \`chart_url\`, usable as an image source (\`<img src>\`). ` +
+      `Conditional (ETag, If-None-Match → 304, checked without reading the history): the time axis ends at the current minute, so the ETag ` +
+      `changes when the history changes and otherwise once a minute.\n\n` +
       `For example (here "Try it out" shows the SVG source):\n\n<img alt="Example: the price chart of a listing" width="720" height="360" src="${exampleChartDataUri()}">`,
   })
   @ApiResponse({
     status: 200,
     description: 'An SVG document.',
     content: { 'image/svg+xml': { schema: { type: 'string' }, example: '<svg xmlns="http://www.w3.org/2000/svg" width="720" height="360" …>…</svg>' } },
+    headers: CONDITIONAL_GET_HEADERS,
   })
+  @ApiConditionalGet()
   @ApiErrors(404)
   async chart(
     @Param('id', ParseIdPipe) id: number,
     @Query() query: PriceChartQuery,
     @ReadFrom() from: ReadSource,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
-    const svg = await this.insights.chart(id, query, from);
+  ): Promise<string | undefined> {
+    const chart = await this.insights.chart(id, query, from);
+    if (answerNotModified(request, reply, chart.etag)) return undefined;
+    const svg = await chart.render();
     void reply.type('image/svg+xml; charset=utf-8');
     return svg;
   }

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { QueryInstantValue } from '@app/common';
+import { type QueryInstantValue, entityTag } from '@app/common';
 import { type ReadSource, SqlService, type Statement } from '@app/database';
 import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
@@ -77,6 +77,13 @@ export const PRICE_CHART_COLUMNS: Statement = {
 };
 
 const DAY_MS = 24 * 3600 * 1000;
+const MINUTE_MS = 60_000;
+
+/** A chart whose version is known before it is drawn: a revalidation costs the summary row only. */
+export interface PriceChart {
+  etag: string;
+  render(): Promise<string>;
+}
 
 export function chartUrl(listingId: number): string {
   return `/listings/${listingId}/prices/chart.svg`;
@@ -102,16 +109,29 @@ export class PriceInsightsService {
     );
   }
 
-  /** The SVG step chart of the whole history, from the creation to now. */
-  async chart(listingId: number, query: PriceChartQuery, from: ReadSource, now = new Date()): Promise<string> {
+  /**
+   * The SVG step chart of the whole history, from the creation to now. "Now" is the current minute (the
+   * axis ends at its start, or at the latest price if that is later), so the drawing is a function of the
+   * summary row, the size and the minute: its strong ETag is computed from those alone, before reading the
+   * history, and changes at most once a minute while the history does not.
+   */
+  async chart(listingId: number, query: PriceChartQuery, from: ReadSource, now = new Date()): Promise<PriceChart> {
     const row = await this.summaryRow(listingId, from);
+    const width = query.width ?? CHART_SIZE.width.default;
+    const height = query.height ?? CHART_SIZE.height.default;
+    const end = new Date(Math.max(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS, row.latest_date.getTime()));
+    const etag = entityTag('chart', listingId, row.price_entries, row.created_date.toISOString(), row.latest_date.toISOString(), row.latest_price_eur, row.min_price_eur, row.max_price_eur, width, height, end.toISOString());
+    return { etag, render: () => this.drawChart(listingId, row, width, height, end, from) };
+  }
+
+  private async drawChart(listingId: number, row: SummaryRow, width: number, height: number, end: Date, from: ReadSource): Promise<string> {
     const layout = layoutPriceChart({
       listingId,
-      width: query.width ?? CHART_SIZE.width.default,
-      height: query.height ?? CHART_SIZE.height.default,
+      width,
+      height,
       entries: row.price_entries,
       start: row.created_date,
-      end: new Date(Math.max(now.getTime(), row.latest_date.getTime())),
+      end,
       minPriceEur: Number(row.min_price_eur),
       maxPriceEur: Number(row.max_price_eur),
       latestPriceEur: Number(row.latest_price_eur),

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
         rateLimitPerIp: 20,
         rateLimitPerAccount: 5,
       },
+      changeFeedRetentionHours: 168,
     });
   });
 
@@ -39,8 +40,9 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: '20',
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(32),
+      CHANGE_FEED_RETENTION_HOURS: '24',
     });
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgresql://u:p@db:5432/listings', databasePoolSize: 20, nodeEnv: 'production' });
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgresql://u:p@db:5432/listings', databasePoolSize: 20, nodeEnv: 'production', changeFeedRetentionHours: 24 });
   });
 
   it('turns the API docs off in production unless asked for', () => {

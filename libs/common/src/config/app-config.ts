@@ -32,6 +32,8 @@ export interface AppConfig {
   /** Swagger UI and the OpenAPI document under /docs: on, except in production unless asked for. */
   swaggerEnabled: boolean;
   auth: AuthConfig;
+  /** How long the change feed keeps its events (GET /listings/changes). */
+  changeFeedRetentionHours: number;
 }
 
 export interface DatabaseTimeouts {
@@ -94,5 +96,6 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       rateLimitPerIp: int(env.AUTH_RATE_LIMIT_PER_IP, 20),
       rateLimitPerAccount: int(env.AUTH_RATE_LIMIT_PER_ACCOUNT, 5),
     },
+    changeFeedRetentionHours: int(env.CHANGE_FEED_RETENTION_HOURS, 168),
   };
 }

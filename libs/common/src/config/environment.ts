@@ -133,6 +133,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIntegerText(1, 100_000)
   AUTH_RATE_LIMIT_PER_ACCOUNT?: string;
+
+  /** How long change-feed events are kept: a client whose cursor is older must resynchronise (410). */
+  @IsOptional()
+  @IsIntegerText(1, 87_600)
+  CHANGE_FEED_RETENTION_HOURS?: string;
 }
 
 /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
@@ -196,4 +201,5 @@ export const ENVIRONMENT_VARIABLES = [
   'ADMIN_PASSWORD',
   'AUTH_RATE_LIMIT_PER_IP',
   'AUTH_RATE_LIMIT_PER_ACCOUNT',
+  'CHANGE_FEED_RETENTION_HOURS',
 ] as const satisfies readonly (keyof EnvironmentVariables)[];

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiHeader, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { ApiErrorView, ValidationErrorView } from './error-views';
 
 /**
@@ -15,6 +15,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Signed in, but not allowed to do this',
   404: 'No such resource',
   409: 'Conflicts with the current state',
+  410: 'Gone: what the request refers to is no longer kept',
   413: 'Request body too large',
   415: 'Request body is not JSON',
   422: 'Well-formed JSON that breaks the input rules; each broken field is listed',
@@ -48,3 +49,28 @@ export const PAGINATION_LINK_HEADER = {
 /** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
 export const ApiIdParam = (description = 'The listing id.') =>
   ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });
+
+/** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
+export const CONDITIONAL_GET_HEADERS = {
+  ETag: {
+    description: 'The version of this representation: send it back in `If-None-Match` to get a 304 while it is unchanged.',
+    schema: { type: 'string' as const },
+  },
+  'Cache-Control': {
+    description: '`no-cache`: clients may store the response, but must revalidate it (If-None-Match) before using it.',
+    schema: { type: 'string' as const },
+  },
+};
+
+/** The If-None-Match header of a conditional GET and its 304 response (RFC 9110). */
+export function ApiConditionalGet() {
+  return applyDecorators(
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description: 'ETags of representations the client has (a comma-separated list, weak comparison), or `*`: 304 when one is current.',
+      schema: { type: 'string' },
+    }),
+    ApiResponse({ status: 304, description: 'Not Modified: the representation the client has (If-None-Match) is current. No body.', headers: CONDITIONAL_GET_HEADERS }),
+  );
+}

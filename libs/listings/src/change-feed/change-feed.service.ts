@@ -1,0 +1,133 @@
+import { GoneException, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { type AppSettings, appSettings, decodeCursor, encodeCursor } from '@app/common';
+import { SqlService, type SqlTransaction } from '@app/database';
+import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
+import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
+import { type ListingEventType, ListingEventView } from './listing-event.view';
+
+/** A position in the feed: (transaction id, sequence), both bigint as decimal strings. */
+export interface FeedPosition {
+  tx: string;
+  sequence: string;
+}
+
+export interface ChangePage {
+  events: ListingEventView[];
+  /** Where the next poll starts: after the last event returned, or the request's own cursor when none was. */
+  after?: string;
+}
+
+interface EventRow {
+  sequence: string;
+  listing_id: number;
+  type: ListingEventType;
+  at: Date;
+  latest_price_eur: string | null;
+  tx: string;
+}
+
+const PURGE_EVERY_MS = 3_600_000;
+
+/**
+ * The change feed of listings: every committed create, replace and delete, exactly once and in commit
+ * order (see change-feed.statements.ts for why the order is (tx, sequence) and why it never skips).
+ * Everything lives in PostgreSQL, so any instance serves any cursor. Reads go to the primary whoever
+ * asks: a replica's snapshot has its own horizon, and positions must be compared on one server.
+ */
+@Injectable()
+export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ChangeFeedService.name);
+  private readonly retentionMs: number;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly sql: SqlService,
+    config: ConfigService<AppSettings, true>,
+  ) {
+    this.retentionMs = appSettings(config).changeFeedRetentionHours * 3_600_000;
+  }
+
+  /**
+   * Records one change in the caller's transaction, which holds the listing's row lock (or created it).
+   * Per listing, the events must follow its history, and transaction ids alone do not: PostgreSQL can
+   * give a waiter for the row lock its id before it wins the lock on the row's newest version (while
+   * following the update chain, heap_lock_updated_tuple), so a later write can have the smaller id. The
+   * concurrent test saw it happen. So the position is at least `after`, the listing's previous event's
+   * (listing.event_tx, read under the row lock), and the writes keep event_tx up to date.
+   */
+  async record(tx: SqlTransaction, listingId: number, type: ListingEventType, at: Date, latestPriceEur: number | null, after: string): Promise<void> {
+    await tx.query(RECORD_EVENT, [listingId, type, at, latestPriceEur, after]);
+  }
+
+  async page(query: ChangeFeedQuery): Promise<ChangePage> {
+    const limit = query.limit ?? CHANGE_PAGE_DEFAULT;
+    const after = query.after === undefined ? undefined : decodeCursor(query.after, parsePosition);
+    let rows: EventRow[];
+    if (after) {
+      await this.refuseIfPurged(after);
+      rows = await this.sql.query<EventRow>(FEED_NEXT_PAGE, [after.tx, after.sequence, limit]);
+    } else {
+      rows = await this.sql.query<EventRow>(FEED_FIRST_PAGE, [limit]);
+    }
+    const last = rows[rows.length - 1];
+    return {
+      events: rows.map(toEventView),
+      after: last ? encodeCursor({ tx: last.tx, sequence: last.sequence }) : query.after,
+    };
+  }
+
+  /** Deletes the events older than the retention. Runs every hour on each instance (idempotent). */
+  async purgeExpired(now = new Date()): Promise<void> {
+    await this.sql.query(PURGE_EVENTS, [new Date(now.getTime() - this.retentionMs)]);
+  }
+
+  /** Purges once at startup (an instance may have been down for a while), then every hour. */
+  onModuleInit(): void {
+    const purge = () => {
+      this.purgeExpired().catch((error: unknown) => this.logger.warn(`Change feed purge failed: ${String(error)}`));
+    };
+    purge();
+    this.timer = setInterval(purge, PURGE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** An event after this cursor may have been purged: the client must resynchronise from its source. */
+  private async refuseIfPurged(after: FeedPosition): Promise<void> {
+    const [purged] = await this.sql.query<FeedPosition>(PURGE_HORIZON, []);
+    if (purged && comparePositions(after, purged) < 0) {
+      throw new GoneException(
+        'This cursor is older than the change feed keeps its events: some changes after it were purged. Read the listings again, then follow the feed without a cursor.',
+      );
+    }
+  }
+}
+
+function comparePositions(a: FeedPosition, b: FeedPosition): number {
+  const tx = BigInt(a.tx) - BigInt(b.tx);
+  if (tx !== 0n) return tx < 0n ? -1 : 1;
+  const sequence = BigInt(a.sequence) - BigInt(b.sequence);
+  return sequence === 0n ? 0 : sequence < 0n ? -1 : 1;
+}
+
+function toEventView(row: EventRow): ListingEventView {
+  return {
+    sequence: Number(row.sequence),
+    listing_id: row.listing_id,
+    type: row.type,
+    at: row.at.toISOString(),
+    latest_price_eur: row.latest_price_eur === null ? null : Number(row.latest_price_eur),
+  };
+}
+
+const BIGINT_TEXT = /^(0|[1-9]\d{0,17})$/;
+
+function parsePosition(raw: Record<string, unknown>): FeedPosition | undefined {
+  const { tx, sequence } = raw;
+  if (typeof tx !== 'string' || typeof sequence !== 'string' || !BIGINT_TEXT.test(tx) || !BIGINT_TEXT.test(sequence)) return undefined;
+  return { tx, sequence };
+}

@@ -1,0 +1,227 @@
+import pg from 'pg';
+import { ChangeFeedService } from '@app/listings';
+import { ApiClient, type ApiResponse, nextPageUrl } from './support/http';
+import { Listing, PriceEntry, aListing } from './support/listings';
+import { SignedIn, TestApp, signUp, startTestApp } from './support/test-app';
+
+interface ListingEvent {
+  sequence: number;
+  listing_id: number;
+  type: 'created' | 'updated' | 'price_changed' | 'deleted';
+  at: string;
+  latest_price_eur: number | null;
+}
+
+/**
+ * GET /listings/changes. The run's database is shared with other spec files, so each test only looks at
+ * the events of the listings it wrote.
+ */
+describe('change feed', () => {
+  let testApp: TestApp;
+  let owner: SignedIn;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    owner = await signUp(testApp);
+    db = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2 });
+  });
+  afterAll(async () => {
+    await db.end();
+    await testApp.close();
+  });
+
+  const poll = (url: string) => testApp.api.get<ListingEvent[]>(url);
+  const nextOf = (response: ApiResponse) => {
+    const next = nextPageUrl(response);
+    expect(next).toMatch(/^\/listings\/changes\?/);
+    return next as string;
+  };
+
+  /** Follows the feed to its current end: the URL to poll from now on, and every event on the way. */
+  async function drain(from = '/listings/changes?limit=1000'): Promise<{ next: string; events: ListingEvent[] }> {
+    const events: ListingEvent[] = [];
+    let url = from;
+    for (;;) {
+      const page = await poll(url);
+      expect(page.status).toBe(200);
+      events.push(...page.body);
+      url = nextOf(page);
+      if (page.body.length === 0) return { next: url, events };
+    }
+  }
+
+  it('a create, a PUT with and without a price change and a DELETE: four events in order, with the prices', async () => {
+    const { next: start } = await drain();
+    const body = aListing({ latest_price_eur: 250_000 });
+    const created = await owner.api.post<Listing>('/listings', body);
+    const id = created.body.id;
+    const repriced = await owner.api.put<Listing>(`/listings/${id}`, { ...body, latest_price_eur: 240_000 });
+    const renamed = await owner.api.put<Listing>(`/listings/${id}`, { ...body, latest_price_eur: 240_000, name: 'Renamed' });
+    expect((await owner.api.delete(`/listings/${id}`)).status).toBe(204);
+
+    const mine = (await drain(start)).events.filter((e) => e.listing_id === id);
+    expect(mine.map(({ type, at, latest_price_eur }) => ({ type, at, latest_price_eur }))).toEqual([
+      { type: 'created', at: created.body.created_date, latest_price_eur: 250_000 },
+      { type: 'price_changed', at: repriced.body.updated_date, latest_price_eur: 240_000 },
+      { type: 'updated', at: renamed.body.updated_date, latest_price_eur: null },
+      { type: 'deleted', at: expect.any(String), latest_price_eur: null },
+    ]);
+    expect(Date.parse(mine[3].at)).toBeGreaterThanOrEqual(Date.parse(renamed.body.updated_date));
+    const sequences = mine.map((e) => e.sequence);
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+
+  it('with nothing new, the page is empty and its Link keeps the same cursor; the next change then shows up there', async () => {
+    const { next } = await drain();
+    const empty = await poll(next);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual([]);
+    // Other spec files may write meanwhile: then the cursor moves on, and only then.
+    if (nextOf(empty) !== next) expect((await poll(next)).body.length).toBeGreaterThan(0);
+
+    const created = await owner.api.post<Listing>('/listings', aListing());
+    const { events } = await drain(next);
+    expect(events.filter((e) => e.listing_id === created.body.id).map((e) => e.type)).toEqual(['created']);
+  });
+
+  it('pages follow each other through Link with `limit` events each', async () => {
+    const { next: start } = await drain();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await owner.api.post<Listing>('/listings', aListing())).body.id);
+    const first = await poll(start.replace('limit=1000', 'limit=2'));
+    expect(first.body).toHaveLength(2);
+    const { events } = await drain(nextOf(first));
+    const all = [...first.body, ...events].filter((e) => ids.includes(e.listing_id));
+    expect(all.map((e) => e.listing_id)).toEqual(ids);
+  });
+
+  it('a malformed cursor or limit is a 400 with a message', async () => {
+    for (const query of ['after=not-a-cursor', `after=${Buffer.from('{"tx":"1"}').toString('base64url')}`, 'limit=0', 'limit=1001', 'after=']) {
+      const response = await testApp.api.get<{ message: string }>(`/listings/changes?${query}`);
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+      expect(response.body.message).toEqual(expect.any(String));
+    }
+  });
+
+  it('a cursor older than the retention is a 410 with a message; a cursor after the purged events still works', async () => {
+    const { next: before } = await drain();
+    const purgedListing = (await owner.api.post<Listing>('/listings', aListing())).body.id;
+    const { next: after } = await drain(before);
+    // Age this listing's events past the retention (7 days by default), then run the purge.
+    await db.query(`UPDATE listing_event SET at = now() - interval '8 days' WHERE listing_id = $1`, [purgedListing]);
+    await testApp.app.get(ChangeFeedService).purgeExpired();
+    expect((await db.query('SELECT 1 FROM listing_event WHERE listing_id = $1', [purgedListing])).rowCount).toBe(0);
+
+    const gone = await testApp.api.get<{ message: string }>(before);
+    expect(gone.status).toBe(410);
+    expect(gone.body.message).toMatch(/purged/);
+    expect((await poll(after)).status).toBe(200);
+  });
+
+  it('with 24 concurrent writers and a poller, the poller sees every committed change exactly once, each listing in its history order', async () => {
+    const { next: start } = await drain();
+    const writers = await Promise.all(Array.from({ length: 4 }, () => signUp(testApp)));
+    const bodies = new Map<number, Record<string, unknown>>();
+    const ownerOf = new Map<number, SignedIn>();
+    const live: number[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      const writer = writers[i % writers.length];
+      const body = aListing({ latest_price_eur: 100_000 + i });
+      const created = await writer.api.post<Listing>('/listings', body);
+      bodies.set(created.body.id, body);
+      ownerOf.set(created.body.id, writer);
+      live.push(created.body.id);
+    }
+    /** Acknowledged writes: each must be exactly one event, keyed by listing and instant. */
+    const acknowledged: { listing_id: number; at: string }[] = [];
+    const deleted = new Set<number>();
+    for (const id of live) acknowledged.push({ listing_id: id, at: '' });
+    let nextPrice = 1_000_000;
+
+    // The poller follows the feed, in small pages, while the writers write.
+    const seen: ListingEvent[] = [];
+    let pollerUrl = start.replace('limit=1000', 'limit=7');
+    let writing = true;
+    const poller = (async () => {
+      while (writing) {
+        const page = await poll(pollerUrl);
+        expect(page.status).toBe(200);
+        seen.push(...page.body);
+        pollerUrl = nextOf(page);
+        if (page.body.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+
+    const writer = async (w: number) => {
+      for (let op = 0; op < 25; op += 1) {
+        const roll = (w * 31 + op * 17) % 20;
+        if (roll === 0) {
+          const author = writers[w % writers.length];
+          const body = aListing({ latest_price_eur: (nextPrice += 1) });
+          const created = await author.api.post<Listing>('/listings', body);
+          expect(created.status).toBe(201);
+          bodies.set(created.body.id, body);
+          ownerOf.set(created.body.id, author);
+          live.push(created.body.id);
+          acknowledged.push({ listing_id: created.body.id, at: created.body.created_date });
+          continue;
+        }
+        const id = live[(w * 7 + op * 13) % live.length];
+        const api: ApiClient = (ownerOf.get(id) as SignedIn).api;
+        if (roll === 1 && live.length > 8) {
+          live.splice(live.indexOf(id), 1);
+          const response = await api.delete(`/listings/${id}`);
+          expect([204, 404]).toContain(response.status);
+          if (response.status === 204) {
+            deleted.add(id);
+            acknowledged.push({ listing_id: id, at: 'deleted' });
+          }
+          continue;
+        }
+        // Mostly new prices, sometimes the same body again (an `updated` event).
+        const body = roll < 15 ? { ...bodies.get(id), latest_price_eur: (nextPrice += 1) } : bodies.get(id);
+        const response = await api.put<Listing>(`/listings/${id}`, body);
+        expect([200, 404]).toContain(response.status);
+        if (response.status === 200) acknowledged.push({ listing_id: id, at: response.body.updated_date });
+      }
+    };
+    await Promise.all(Array.from({ length: 24 }, (_, w) => writer(w)));
+
+    // Then poll until every acknowledged write has shown up (bounded: other spec files may hold the horizon back briefly).
+    const ours = () => seen.filter((e) => bodies.has(e.listing_id));
+    const deadline = Date.now() + 30_000;
+    while (ours().length < acknowledged.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    writing = false;
+    await poller;
+    const events = ours();
+
+    // Nothing twice.
+    expect(new Set(events.map((e) => e.sequence)).size).toBe(events.length);
+    // Nothing missing: one event per acknowledged write, listing by listing.
+    const count = (list: { listing_id: number }[], id: number) => list.filter((e) => e.listing_id === id).length;
+    for (const id of bodies.keys()) expect({ id, events: count(events, id) }).toEqual({ id, events: count(acknowledged, id) });
+
+    for (const id of bodies.keys()) {
+      const history = events.filter((e) => e.listing_id === id);
+      // In the order of the listing's own history: created first, deleted last, numbers and instants increasing.
+      expect(history[0].type).toBe('created');
+      expect(history.slice(1).every((e) => e.type !== 'created')).toBe(true);
+      expect(history.map((e) => e.sequence)).toEqual([...history.map((e) => e.sequence)].sort((a, b) => a - b));
+      expect(history.map((e) => e.at)).toEqual([...history.map((e) => e.at)].sort());
+      if (deleted.has(id)) {
+        expect(history[history.length - 1].type).toBe('deleted');
+        expect(history.filter((e) => e.type === 'deleted')).toHaveLength(1);
+        continue;
+      }
+      expect(history.some((e) => e.type === 'deleted')).toBe(false);
+      // Every acknowledged PUT is an event at its updated_date.
+      const acks = acknowledged.filter((a) => a.listing_id === id && a.at !== '' && a.at !== 'deleted').map((a) => a.at);
+      const writes = history.filter((e) => e.type !== 'created').map((e) => e.at);
+      expect(writes.filter((at) => !acks.includes(at))).toEqual([]);
+      // The prices of the feed are the final history, entry for entry.
+      const entries = (await testApp.api.get<PriceEntry[]>(`/listings/${id}/prices?limit=1000`)).body;
+      expect(history.filter((e) => e.type !== 'updated').map((e) => ({ price_eur: e.latest_price_eur, created_date: e.at }))).toEqual(entries);
+    }
+  }, 120_000);
+});
