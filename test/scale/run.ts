@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../../bench/lib/processes';
 import { defaultOwners, generateData } from '../../scripts/generate-data';
 import { Check, countBy, judgeAvailability, judgeLoginLimit, judgeReplicaReads, judgeShutdown, Kill, probeLoginLimit, readCounters, verifyWrites } from './lib/checks';
+import { probeSync } from './lib/sync';
 import { HttpClient } from './lib/http';
 import { findPostgresBin, startPostgresPair } from './lib/postgres';
 import { printReport, Summary } from './lib/report';
@@ -163,6 +164,10 @@ async function main(): Promise<number> {
   const loadSec = traffic.now() / 1000;
   await sleep(1200); // PostgreSQL publishes its per-table counters at most once a second
   const after = { primary: await readCounters(pg.primaryUrl, pg.statements), replica: await readCounters(pg.replicaUrl, pg.statements) };
+  // The sync-and-retry features need both instances: app2 comes back first if it was killed.
+  step('sync and retry across instances: Idempotency-Key, ETag, change feed');
+  if (kills.some((kill) => kill.instance === apps[1].name)) await apps[1].start();
+  const sync = await probeSync([apps[0].url, apps[1].url], nginx.url, pg.primaryUrl, runId, seeded);
   step('checks');
   const result = traffic.result();
   const load = result.samples.filter((s) => s.op !== 'register' && s.op !== 'login');
@@ -176,6 +181,7 @@ async function main(): Promise<number> {
     replica.check,
     judgeAvailability(load, kills, o.users, 2),
     judgeShutdown(kills.find((kill) => kill.signal === 'SIGTERM'), SHUTDOWN_TIMEOUT_MS),
+    sync,
   ];
   const summary: Summary = {
     runId,

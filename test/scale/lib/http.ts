@@ -19,6 +19,8 @@ export interface RequestOptions {
   token?: string;
   requestId?: string;
   timeoutMs?: number;
+  /** Any other request headers (Idempotency-Key, If-None-Match). */
+  headers?: Record<string, string>;
 }
 
 export class HttpClient {
@@ -32,7 +34,7 @@ export class HttpClient {
 
   request(method: string, path: string, options: RequestOptions = {}): Promise<Answer> {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...options.headers };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);

@@ -239,7 +239,7 @@ function randomPrice(): number {
   return 50_000 + 1000 * Math.floor(Math.random() * 2000);
 }
 
-function listingBody(name: string, price: number) {
+export function listingBody(name: string, price: number) {
   return {
     name,
     description: 'A listing written by the scale test.',
