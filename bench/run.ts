@@ -5,6 +5,10 @@
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench -- [--smoke] [--size small|large|both]
  *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
+ *     [--scenarios R1,W1,...] [--app-main path/to/main.js]
+ *
+ * --scenarios measures only the scenarios named. --app-main measures another build of the service as APP (a
+ * variant under study, built elsewhere) against the same baseline; with it the service is not built here.
  *
  * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
  * Results: bench/results/latest.{json,md}, bench/results/ratios.svg (--smoke: bench/results/raw/smoke/);
@@ -40,6 +44,9 @@ interface Options {
   poolSize: number;
   skipBuild: boolean;
   strict: boolean;
+  /** Scenario ids to measure; undefined: all. */
+  scenarios?: Set<string>;
+  appMain: string;
 }
 
 function parseOptions(): Options {
@@ -55,6 +62,8 @@ function parseOptions(): Options {
       pool: { type: 'string', default: '10' },
       'skip-build': { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      'app-main': { type: 'string' },
     },
     strict: true,
   });
@@ -75,8 +84,10 @@ function parseOptions(): Options {
     connections: Math.round(number('connections', values.connections, 32, 1, 1000)),
     threads: Math.round(number('threads', values.threads, 1, 1, 16)),
     poolSize: Math.round(number('pool', values.pool, 10, 1, 200)),
-    skipBuild: values['skip-build'],
+    skipBuild: values['skip-build'] || values['app-main'] !== undefined,
     strict: values.strict,
+    scenarios: values.scenarios === undefined ? undefined : new Set(values.scenarios.split(',').map((id) => id.trim()).filter(Boolean)),
+    appMain: values['app-main'] === undefined ? APP_MAIN : path.resolve(values['app-main']),
   };
 }
 
@@ -98,7 +109,7 @@ async function main(): Promise<number> {
     log('building the service (npm run build)');
     await runCommand('npm', ['run', 'build'], process.env, path.join(RAW_DIR, 'build.log'), 600_000).catch((error: Error) => (appProblem = `build failed: ${error.message}`));
   }
-  if (!appProblem && !existsSync(APP_MAIN)) appProblem = `no build at ${path.relative(ROOT, APP_MAIN)}`;
+  if (!appProblem && !existsSync(options.appMain)) appProblem = `no build at ${path.relative(ROOT, options.appMain)}`;
   if (appProblem) log(`APP unavailable: ${appProblem}`);
 
   const sizes: SizeRuns[] = [];
@@ -109,7 +120,9 @@ async function main(): Promise<number> {
   const jwtVerify = measureJwtVerify(options.smoke ? 300 : 2000);
   const report = summarize(startedAt, await environment(serverUrl, tool, options), sizes, jwtVerify);
   // A smoke run proves the benchmark works; its numbers mean nothing, so it leaves the published ones alone.
-  const files = writeReport(report, options.smoke ? path.join(RAW_DIR, 'smoke') : RESULTS_DIR);
+  // Nor does a partial run (some scenarios, or another build) replace the published full run.
+  const partial = options.scenarios !== undefined || options.appMain !== APP_MAIN;
+  const files = writeReport(report, options.smoke ? path.join(RAW_DIR, 'smoke') : partial ? path.join(RAW_DIR, 'partial') : RESULTS_DIR);
   log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
   log(`JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs`);
   return options.smoke ? smokeVerdict(sizes, files, options.strict) : 0;
@@ -136,14 +149,15 @@ async function benchmarkSize(size: DataSize, o: Options, tool: LoadTool, serverU
     servers.base = await Server.start('BASE', BASE_MAIN, env, path.join(RAW_DIR, `base-${size.name}.log`));
     if (appProblem) unavailable.app = `n/a (${appProblem})`;
     else {
-      servers.app = await Server.start('APP', APP_MAIN, env, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
+      servers.app = await Server.start('APP', o.appMain, env, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
         unavailable.app = `n/a (did not start: ${error.message})`;
         return undefined;
       });
     }
     const { token, source } = await ownerToken(servers.app?.baseUrl, fixtures, jwtSecret);
     log(`token for owner1: ${source}`);
-    const scenarios = buildScenarios(fixtures, token);
+    const scenarios = buildScenarios(fixtures, token).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
+    if (scenarios.length === 0) throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')})`);
     const runs = await probeAll(scenarios, servers, unavailable);
     await measure(scenarios, runs, servers, size, o, tool);
     return { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };

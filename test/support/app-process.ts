@@ -91,10 +91,12 @@ export interface AppProcessOptions {
   naiveListingWrites?: boolean;
   /** How long to wait for /health/ready. */
   startTimeoutMs?: number;
+  /** The port to listen on; default: a free one. */
+  port?: number;
 }
 
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -120,7 +122,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   let done = false;
   void exited.then(() => (done = true));
   while (!(await isReady(baseUrl))) {
-    if (done) throw new Error(`the app process exited before it was ready:\n${output}`);
+    if (done) throw new Error(`the app process exited (code ${(await exit).code}) before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       await stopChild(child, exited);
       throw new Error(`the app process was not ready within ${options.startTimeoutMs ?? 90_000} ms:\n${output}`);
@@ -132,7 +134,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
 
 async function isReady(baseUrl: string): Promise<boolean> {
   try {
-    return (await fetch(`${baseUrl}/health/ready`)).status === 200;
+    return (await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(5000) })).status === 200;
   } catch {
     return false;
   }

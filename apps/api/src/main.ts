@@ -47,11 +47,36 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // Release what is already running (pools, the embedded server) before saying why in one line.
+    await app.close().catch(() => undefined);
+    await database.stop().catch(() => undefined);
+    throw listenFailure(error, config.host, config.port);
+  }
   logger.log(`Listing API on http://${config.host}:${config.port} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
 }
 
+/** A start-up failure whose cause and remedy are known: one line for the operator, no stack trace. */
+class StartupError extends Error {}
+
+/** The usual reasons a listen fails, each with the way out; anything else keeps its stack. */
+function listenFailure(error: unknown, host: string, port: number): Error {
+  const where = `Cannot listen on ${host}:${port}`;
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`${where}: the port is already in use (another instance still running?). Stop it, or set PORT to a free port.`);
+    case 'EACCES':
+      return new StartupError(`${where}: permission denied (ports below 1024 need privileges). Set PORT to 1024 or above.`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`${where}: this machine has no such address. Set HOST to one of its addresses, or to 0.0.0.0 for all.`);
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof EmbeddedPostgresError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${error instanceof ConfigError || error instanceof EmbeddedPostgresError || error instanceof StartupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
