@@ -192,3 +192,84 @@ describe('brute-force protection', () => {
     expect(other.accessToken).toEqual(expect.any(String));
   });
 });
+
+/**
+ * The per-account limit counts per account *and* client address, under a higher ceiling per account
+ * from all addresses together. Client addresses are played through X-Forwarded-For with the test as
+ * the trusted proxy (TRUST_PROXY=127.0.0.1), all of them loopback ones.
+ */
+describe('login limits: a stranger cannot lock the owner out', () => {
+  let testApp: TestApp;
+  const PER_IP = 6;
+  const PER_ACCOUNT = 3;
+  const CEILING = 8;
+
+  beforeAll(async () => {
+    testApp = await startTestApp({
+      TRUST_PROXY: '127.0.0.1',
+      AUTH_RATE_LIMIT_PER_IP: String(PER_IP),
+      AUTH_RATE_LIMIT_PER_ACCOUNT: String(PER_ACCOUNT),
+      AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: String(CEILING),
+    });
+  });
+  afterAll(() => testApp.close());
+
+  const loginFrom = (address: string, email: string, password: string) => testApp.api.post('/auth/login', { email, password }, { headers: { 'x-forwarded-for': address } });
+  /** An account that has not signed in yet (registering counts on the register route's own buckets). */
+  const register = async () => {
+    const email = uniqueEmail('lockout');
+    const password = 'correct horse battery staple';
+    expect((await testApp.api.post('/auth/register', { email, password }, { headers: { 'x-forwarded-for': '127.0.0.40' } })).status).toBe(201);
+    return { email, password };
+  };
+
+  it('a stranger sending wrong passwords from one address is stopped; the owner, from their own address, still signs in', async () => {
+    const alice = await register();
+    const stranger: number[] = [];
+    let refused;
+    for (let attempt = 0; attempt <= PER_ACCOUNT; attempt += 1) {
+      refused = await loginFrom('127.0.0.2', alice.email, 'not her password');
+      stranger.push(refused.status);
+    }
+    expect(stranger).toEqual([...Array<number>(PER_ACCOUNT).fill(401), 429]);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused?.body).toEqual({ message: expect.stringContaining('Too many') });
+    // Even the right password from the stranger's address waits: that pair is blocked for a minute.
+    expect((await loginFrom('127.0.0.2', alice.email, alice.password)).status).toBe(429);
+
+    expect((await loginFrom('127.0.0.3', alice.email, alice.password)).status).toBe(200);
+  });
+
+  it('attempts on one account from many addresses stop at the ceiling', async () => {
+    const bob = await register();
+    const statuses: number[] = [];
+    let refused;
+    // One wrong password from each of CEILING + 1 addresses: every address is well within its own limits.
+    for (let n = 0; n <= CEILING; n += 1) {
+      refused = await loginFrom(`127.0.0.${10 + n}`, bob.email, 'a wrong guess');
+      statuses.push(refused.status);
+    }
+    expect(statuses).toEqual([...Array<number>(CEILING).fill(401), 429]);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The ceiling is per account: another account from those addresses is not affected.
+    const carol = await register();
+    expect((await loginFrom('127.0.0.10', carol.email, carol.password)).status).toBe(200);
+  });
+
+  it('attempts from a few addresses, each stopped by its own limit, never reach the ceiling', async () => {
+    const dave = await register();
+    // Two addresses reach their limit for dave (2 x PER_ACCOUNT < CEILING): neither exhausts the ceiling.
+    for (const address of ['127.0.0.30', '127.0.0.31']) {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < PER_ACCOUNT + 2; attempt += 1) statuses.push((await loginFrom(address, dave.email, 'a wrong guess')).status);
+      expect(statuses).toEqual([...Array<number>(PER_ACCOUNT).fill(401), 429, 429]);
+    }
+    expect((await loginFrom('127.0.0.32', dave.email, dave.password)).status).toBe(200);
+  });
+
+  it('the per-IP limit still applies, across accounts', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt <= PER_IP; attempt += 1) statuses.push((await loginFrom('127.0.0.4', uniqueEmail('nobody'), 'a wrong guess')).status);
+    expect(statuses).toEqual([...Array<number>(PER_IP).fill(401), 429]);
+  });
+});

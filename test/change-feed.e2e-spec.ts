@@ -51,25 +51,90 @@ describe('change feed', () => {
     }
   }
 
-  it('a create, a PUT with and without a price change and a DELETE: four events in order, with the prices', async () => {
+  it('a create, a PUT with and without a price change and a DELETE: four events in order, with the prices until the DELETE', async () => {
     const { next: start } = await drain();
     const body = aListing({ latest_price_eur: 250_000 });
     const created = await owner.api.post<Listing>('/listings', body);
     const id = created.body.id;
     const repriced = await owner.api.put<Listing>(`/listings/${id}`, { ...body, latest_price_eur: 240_000 });
     const renamed = await owner.api.put<Listing>(`/listings/${id}`, { ...body, latest_price_eur: 240_000, name: 'Renamed' });
-    expect((await owner.api.delete(`/listings/${id}`)).status).toBe(204);
-
-    const mine = (await drain(start)).events.filter((e) => e.listing_id === id);
-    expect(mine.map(({ type, at, latest_price_eur }) => ({ type, at, latest_price_eur }))).toEqual([
+    const live = (await drain(start)).events.filter((e) => e.listing_id === id);
+    expect(live.map(({ type, at, latest_price_eur }) => ({ type, at, latest_price_eur }))).toEqual([
       { type: 'created', at: created.body.created_date, latest_price_eur: 250_000 },
       { type: 'price_changed', at: repriced.body.updated_date, latest_price_eur: 240_000 },
+      { type: 'updated', at: renamed.body.updated_date, latest_price_eur: null },
+    ]);
+    expect((await owner.api.delete(`/listings/${id}`)).status).toBe(204);
+
+    // After the DELETE the earlier events lose their prices (see the next test).
+    const mine = (await drain(start)).events.filter((e) => e.listing_id === id);
+    expect(mine.map(({ type, at, latest_price_eur }) => ({ type, at, latest_price_eur }))).toEqual([
+      { type: 'created', at: created.body.created_date, latest_price_eur: null },
+      { type: 'price_changed', at: repriced.body.updated_date, latest_price_eur: null },
       { type: 'updated', at: renamed.body.updated_date, latest_price_eur: null },
       { type: 'deleted', at: expect.any(String), latest_price_eur: null },
     ]);
     expect(Date.parse(mine[3].at)).toBeGreaterThanOrEqual(Date.parse(renamed.body.updated_date));
     const sequences = mine.map((e) => e.sequence);
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+  });
+
+  it('after a DELETE the listing\'s earlier events stay where they were, without its prices; other listings keep theirs', async () => {
+    const { next: start } = await drain();
+    const body = aListing({ latest_price_eur: 410_000 });
+    const doomed = (await owner.api.post<Listing>('/listings', body)).body.id;
+    expect((await owner.api.put<Listing>(`/listings/${doomed}`, { ...body, latest_price_eur: 395_000 })).status).toBe(200);
+    const otherBody = aListing({ latest_price_eur: 520_000 });
+    const kept = (await owner.api.post<Listing>('/listings', otherBody)).body.id;
+    expect((await owner.api.put<Listing>(`/listings/${kept}`, { ...otherBody, latest_price_eur: 530_000 })).status).toBe(200);
+    const ours = (events: ListingEvent[]) => events.filter((e) => e.listing_id === doomed || e.listing_id === kept);
+
+    const { next: seen, events: beforeEvents } = await drain(start);
+    const before = ours(beforeEvents);
+    expect(before.map(({ listing_id, type, latest_price_eur }) => ({ listing_id, type, latest_price_eur }))).toEqual([
+      { listing_id: doomed, type: 'created', latest_price_eur: 410_000 },
+      { listing_id: doomed, type: 'price_changed', latest_price_eur: 395_000 },
+      { listing_id: kept, type: 'created', latest_price_eur: 520_000 },
+      { listing_id: kept, type: 'price_changed', latest_price_eur: 530_000 },
+    ]);
+
+    expect((await owner.api.delete(`/listings/${doomed}`)).status).toBe(204);
+    expect((await testApp.api.get(`/listings/${doomed}`)).status).toBe(404);
+
+    // From the start again: the same events in the same order (same sequence numbers), the deleted
+    // listing's without a price, then its `deleted` event; the other listing's untouched.
+    const after = ours((await drain(start)).events);
+    expect(after).toEqual([
+      ...before.map((e) => (e.listing_id === doomed ? { ...e, latest_price_eur: null } : e)),
+      { sequence: expect.any(Number), listing_id: doomed, type: 'deleted', at: expect.any(String), latest_price_eur: null },
+    ]);
+    // They kept their feed positions too: a cursor taken after them before the DELETE now leads to the deleted event only.
+    expect(ours((await drain(seen)).events).map(({ listing_id, type }) => ({ listing_id, type }))).toEqual([{ listing_id: doomed, type: 'deleted' }]);
+  });
+
+  it('a DELETE neither waits for nor deadlocks with a retention purge that is deleting some of the listing\'s events', async () => {
+    const { next: start } = await drain();
+    const body = aListing({ latest_price_eur: 610_000 });
+    const id = (await owner.api.post<Listing>('/listings', body)).body.id;
+    expect((await owner.api.put<Listing>(`/listings/${id}`, { ...body, latest_price_eur: 600_000 })).status).toBe(200);
+    const purge = await db.connect();
+    try {
+      // As the purge does, in a transaction still open: its oldest event deleted, so locked.
+      await purge.query('BEGIN');
+      await purge.query('DELETE FROM listing_event WHERE sequence = (SELECT min(sequence) FROM listing_event WHERE listing_id = $1)', [id]);
+      const waited = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3_000).unref());
+      const deleted = await Promise.race([owner.api.delete(`/listings/${id}`), waited]);
+      expect(deleted === 'waited' ? deleted : deleted.status).toBe(204);
+      await purge.query('COMMIT');
+    } finally {
+      await purge.query('ROLLBACK').catch(() => undefined);
+      purge.release();
+    }
+    const mine = (await drain(start)).events.filter((e) => e.listing_id === id);
+    expect(mine.map(({ type, latest_price_eur }) => ({ type, latest_price_eur }))).toEqual([
+      { type: 'price_changed', latest_price_eur: null },
+      { type: 'deleted', latest_price_eur: null },
+    ]);
   });
 
   it('with nothing new, the page is empty and its Link keeps the same cursor; the next change then shows up there', async () => {

@@ -5,7 +5,7 @@ import { listingSearchSql, plannedPerExecution, toListingSearch } from '../libs/
 import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explain, explainGeneric, insertBulkListings, planViolations } from './support/query-plans';
 import { PRICE_CHART_COLUMNS } from '../libs/prices/src/price-insights.service';
 import { PRICE_HISTORY_VERSION } from '../libs/prices/src/price-history.service';
-import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, PURGE_EVENTS, PURGE_HORIZON } from '../libs/listings/src/change-feed/change-feed.statements';
+import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON } from '../libs/listings/src/change-feed/change-feed.statements';
 import { FIND_IDEMPOTENCY_KEY, PURGE_IDEMPOTENCY_KEYS } from '../libs/listings/src/idempotency/idempotency.service';
 import { summaryMismatches } from './support/price-summary';
 import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
@@ -321,6 +321,20 @@ describe('query plans on 50 000 listings', () => {
       expect(text).not.toContain('Seq Scan');
       expect(text).toContain('listing_event_at_idx');
       expect(text).toContain('listing_event_feed_idx');
+    });
+
+    it.each([
+      ['its own plan', (statement: Statement) => explain(client, statement)],
+      ['a generic plan (the statement is prepared)', (statement: Statement) => explainGeneric(client, statement)],
+    ])('a DELETE clears its listing\'s event prices through listing_event_by_listing_idx, %s', async (name, plan) => {
+      // The bulk events spread over listing ids 0..49 999, four each.
+      await client.query('SAVEPOINT forget');
+      const text = describePlan(await plan({ text: FORGET_PRICES.text, values: [12_345] }));
+      await client.query('ROLLBACK TO SAVEPOINT forget');
+      if (process.env.SHOW_PLANS) console.log(`forget prices: ${name}\n${text}`);
+      expect(text).not.toContain('Seq Scan');
+      // Index or bitmap scan, as the planner likes: either way this listing's four events only, from the index.
+      expect(text).toMatch(/(Index Scan|Bitmap Index Scan) using listing_event_by_listing_idx .*\(rows=4, removed=0\)/);
     });
 
     it('a key is looked up with one primary-key probe', async () => {

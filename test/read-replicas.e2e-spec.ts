@@ -1,8 +1,10 @@
+import { createSecretKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { applyMigrations, quoteIdent, withDatabase } from '@app/database';
 import { type Listing, type PriceEntry, aListing } from './support/listings';
-import { type SignedIn, type TestApp, signUp, startTestApp } from './support/test-app';
+import { type SignedIn, TEST_JWT_SECRET, type TestApp, signUp, startTestApp } from './support/test-app';
 
 async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -89,6 +91,36 @@ describe('read replicas (DATABASE_REPLICA_URL)', () => {
     // The per-request account check read the primary too: the replica has never heard of this account.
     const onReplicaAccounts = await onDatabase(replicaUrl, (client) => client.query('SELECT 1 FROM app_user WHERE id = $1', [owner.id]));
     expect(onReplicaAccounts.rowCount).toBe(0);
+  });
+
+  describe('which callers count as signed in: a token that verifies, and nothing else', () => {
+    const sign = (payload: object, options: jwt.SignOptions, secret = TEST_JWT_SECRET) =>
+      jwt.sign(payload, createSecretKey(Buffer.from(secret)), { algorithm: 'HS256', issuer: 'listing-api', audience: 'listing-api', ...options });
+    /** Which database served a public read with this Authorization header: both kinds of route. */
+    const servedBy = async (authorization: string) => {
+      const headers = { authorization };
+      const page = names((await testApp.api.get<Listing[]>(`/listings?city=${encodeURIComponent(city)}`, { headers })).body);
+      const prices = await testApp.api.get<PriceEntry[]>(`/listings/${onReplica.id}/prices`, { headers });
+      if (page.join() === 'Only on the replica' && prices.status === 200) return 'replica';
+      if (page.join() === 'On the primary' && prices.status === 404) return 'primary';
+      return `neither: ${JSON.stringify(page)}, prices ${prices.status}`;
+    };
+
+    it.each([
+      ['not a bearer token at all', () => 'x'],
+      ['another scheme', () => 'Basic dXNlcjpwYXNzd29yZA=='],
+      ['a bearer token that is not a JWT', () => 'Bearer not-a-jwt'],
+      ['an API-key-like bearer token', () => 'Bearer lak_0123456789abcdef0123456789abcdef'],
+      ['an expired token', () => `Bearer ${sign({ ver: 0, exp: Math.floor(Date.now() / 1000) - 10 }, { subject: String(owner.id) })}`],
+      ['a token signed with another key', () => `Bearer ${sign({ ver: 0 }, { subject: String(owner.id), expiresIn: 60 }, 'another-secret-that-is-long-enough-0123456789')}`],
+    ])('%s reads the replica, like an anonymous caller', async (_name, authorization) => {
+      expect(await servedBy(authorization())).toBe('replica');
+    });
+
+    it('a token that verifies reads the primary (the header as clients send it, in any case of "Bearer")', async () => {
+      expect(await servedBy(`Bearer ${owner.accessToken}`)).toBe('primary');
+      expect(await servedBy(`bearer ${owner.accessToken}`)).toBe('primary');
+    });
   });
 
   it('POST and PUT write to the primary; the replica is untouched', async () => {

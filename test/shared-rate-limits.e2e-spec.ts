@@ -171,7 +171,15 @@ describeWithRedis('two instances sharing Redis (REDIS_URL)', () => {
   const prefix = uniqueRedisPrefix('instances');
 
   beforeAll(async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, AUTH_RATE_LIMIT_PER_IP: '6', AUTH_RATE_LIMIT_PER_ACCOUNT: '4' };
+    // TRUST_PROXY: the ceiling test plays several client addresses through X-Forwarded-For.
+    const env = {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      TRUST_PROXY: '127.0.0.1',
+      AUTH_RATE_LIMIT_PER_IP: '6',
+      AUTH_RATE_LIMIT_PER_ACCOUNT: '4',
+      AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '6',
+    };
     [first, second] = await Promise.all([startTestApp(env), startTestApp(env)]);
     redis = new Redis(TEST_REDIS_URL);
   });
@@ -181,7 +189,7 @@ describeWithRedis('two instances sharing Redis (REDIS_URL)', () => {
     await redis?.quit();
   });
 
-  it('login attempts on one account, split across both instances, hit 429 at the configured total', async () => {
+  it('login attempts on one account from one address, split across both instances, hit 429 at the configured total', async () => {
     const email = uniqueEmail('shared-limit');
     expect((await first.api.post('/auth/register', { email, password: PASSWORD })).status).toBe(201);
     const statuses: number[] = [];
@@ -204,6 +212,18 @@ describeWithRedis('two instances sharing Redis (REDIS_URL)', () => {
     }
     // The first test registered once from this IP on the first instance.
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
+  });
+
+  it('the per-account ceiling is shared too: one account from many addresses, alternating instances, stops at the total', async () => {
+    const email = uniqueEmail('shared-ceiling');
+    expect((await first.api.post('/auth/register', { email, password: PASSWORD }, { headers: { 'x-forwarded-for': '127.0.0.49' } })).status).toBe(201);
+    const statuses: number[] = [];
+    // One wrong password from each address: each far below its own limits, six in all per minute.
+    for (let attempt = 0; attempt < 7; attempt += 1) {
+      const instance = attempt % 2 === 0 ? first : second;
+      statuses.push((await instance.api.post('/auth/login', { email, password: 'wrong password' }, { headers: { 'x-forwarded-for': `127.0.0.${50 + attempt}` } })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429]);
   });
 
   it('each instance holds one named Redis connection, and closes it on shutdown', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { type OperationSpec, type ParameterSpec, type Schema, resourceOf } from './operations';
-import { type Broken, Placeholder, brokenValue, codePoint, dateTime, setOwn, textOfLength, validValue } from './values';
+import { type Broken, Placeholder, brokenValue, codePoint, dateTime, dateTimeAtTheBounds, dateTimeOutOfRange, leapSecond, setOwn, textOfLength, validValue } from './values';
 import { ACTORS, type Actor } from './world';
 
 /**
@@ -145,7 +145,14 @@ function isCursorParameter(name: string): boolean {
 function validQueryValue(parameter: ParameterSpec): fc.Arbitrary<QueryValue> {
   const schema = parameter.schema;
   if (isCursorParameter(parameter.name)) return fc.nat().map((n) => new Placeholder('cursor', n));
-  if (schema.format === 'date-time') return fc.oneof(dateTime, fc.integer({ min: -20_000, max: 20_000 }).map((ms) => new Placeholder('instant', ms)));
+  if (schema.format === 'date-time') {
+    // Anywhere in years 0001 to 9999, at either end of that range (extreme offsets, long fractions), or around the listing's creation.
+    return fc.oneof(
+      { weight: 3, arbitrary: dateTime },
+      { weight: 1, arbitrary: dateTimeAtTheBounds },
+      { weight: 3, arbitrary: fc.integer({ min: -20_000, max: 20_000 }).map((ms) => new Placeholder('instant', ms)) },
+    );
+  }
   if (schema.enum) return fc.constantFrom(...schema.enum.map(String));
   if (schema.type === 'integer') return (validValue(schema) as fc.Arbitrary<number>).map(String);
   if (schema.type === 'number') return decimalText(schema);
@@ -278,6 +285,11 @@ function brokenQueryValue(parameter: ParameterSpec): fc.Arbitrary<{ value: Query
         .map(broken('not a cursor the service issued', 'documented')),
     );
   } else {
+    if (schema.format === 'date-time') {
+      // RFC 3339, but refused as the parameter's description says: out of the range (the issue's
+      // `0001-01-01T00:00:00+23:59`, a fraction of a millisecond past 9999-12-31T23:59:59.999Z…), or a leap second.
+      options.push(dateTimeOutOfRange.map(broken('outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z', 'documented')), leapSecond.map(broken('a leap second', 'documented')));
+    }
     // A lone surrogate cannot travel in a URL (it has no UTF-8 form): bytes that are not UTF-8 are the odd cases' business.
     options.push(
       brokenValue(schema)

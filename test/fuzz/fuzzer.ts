@@ -298,6 +298,13 @@ export class Fuzzer {
         // lower case is still the owner's token on an "anonymous" case).
         await world.signInAgain(world.actorOfAuthorization(resolved.request.headers.authorization) ?? c.actor, body.new_password as string);
         break;
+      case 'logout-all 204': {
+        // Every token of that account is spent: sign it in again with the password it still has.
+        const actor = world.actorOfAuthorization(resolved.request.headers.authorization) ?? c.actor;
+        const password = world.account(actor)?.password;
+        if (password) await world.signInAgain(actor, password);
+        break;
+      }
       case 'admin-update-user 200':
         await world.restoreActor(targetId);
         break;

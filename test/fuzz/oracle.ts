@@ -1,6 +1,7 @@
 import type { FuzzCase } from './cases';
 import { type OperationSpec, isSuccess } from './operations';
 import type { Resolved } from './resolve';
+import { instantProblem } from './values';
 import type { FuzzWorld } from './world';
 
 /**
@@ -37,6 +38,9 @@ export async function expectationFor(c: FuzzCase, operation: OperationSpec, reso
 
   if (operation.secured && c.actor === 'anonymous') return { statuses: [401], why: 'secured operation, no token' };
   if (isAdminOnly(operation) && c.actor !== 'admin') return { statuses: [403], why: 'admin operation, caller is not an admin' };
+  // The query is validated before the listing is looked up: a date the database cannot take is a 400, even for an unknown id.
+  const refusedDate = refusedDateParameter(operation, resolved);
+  if (refusedDate) return refusedDate;
   const special = await documentedRefusal(operation, resolved, world);
   for (const target of Object.values(resolved.targets)) {
     // When the body is refused too (a transfer to an account that does not exist), either answer is right.
@@ -94,6 +98,21 @@ async function documentedRefusal(operation: OperationSpec, resolved: Resolved, w
     default:
       return undefined;
   }
+}
+
+/**
+ * A date-time query value the format allows but the service refuses, as the parameter's description
+ * says: an instant outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z (offset and fraction
+ * applied), or a leap second. Always a 400, a client error: never a 5xx, never a success.
+ */
+function refusedDateParameter(operation: OperationSpec, resolved: Resolved): Expectation | undefined {
+  for (const [name, value] of resolved.query) {
+    const parameter = operation.parameters.find((p) => p.in === 'query' && p.name === name);
+    if (parameter?.schema.format !== 'date-time' || typeof value !== 'string') continue;
+    const problem = instantProblem(value);
+    if (problem) return { statuses: [400], why: `query ${name}=${value}: ${problem}` };
+  }
+  return undefined;
 }
 
 /** Whether the RFC 3339 instant `text` is before `iso`, a whole millisecond: compare the instant rounded down to its millisecond. */

@@ -68,7 +68,10 @@ export const emailAddress: fc.Arbitrary<string> = fc
   .tuple(EMAIL_LOCAL, EMAIL_DOMAIN, fc.boolean())
   .map(([local, domain, upper]) => (upper ? `${local}@${domain}`.toUpperCase() : `${local}@${domain}`));
 
-/** RFC 3339 date-times between years 0001 and 9999, with or without a fraction (up to 9 digits), in Z or an offset. */
+/**
+ * RFC 3339 date-times between years 0001 and 9999, with or without a fraction (up to 9 digits), in Z or an
+ * offset, all within the range the service takes (see dateTimeAtTheBounds for its ends).
+ */
 export const dateTime: fc.Arbitrary<string> = fc
   .tuple(
     fc.date({ min: new Date('0001-01-02T00:00:00.000Z'), max: new Date('9999-12-30T23:59:59.999Z'), noInvalidDate: true }),
@@ -100,6 +103,61 @@ export function isRfc3339DateTime(text: string): boolean {
   const zoneOk = match[7] === undefined || (Number(match[7]) <= 23 && Number(match[8]) <= 59);
   return month >= 1 && month <= 12 && day >= 1 && day <= (days ?? 0) && hour <= 23 && minute <= 59 && second <= 60 && zoneOk;
 }
+
+/**
+ * The instants a date query parameter may name, as the OpenAPI descriptions state ("between
+ * `0001-01-01T00:00:00Z` and `9999-12-31T23:59:59.999Z`, without a leap second"): the exact instant, its
+ * offset and fraction applied, must lie within them.
+ */
+export const INSTANT_MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+export const INSTANT_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Why the service refuses an RFC 3339 date-time in a query although the format allows it; undefined when it takes it. */
+export function instantProblem(text: string): 'a leap second' | 'outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z' | undefined {
+  const match = /^(\d{4}-\d\d-\d\d[Tt]\d\d:\d\d):(\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)$/.exec(text);
+  if (!match) return undefined;
+  if (match[2] === '60') return 'a leap second';
+  const fraction = match[3] ?? '';
+  const ms = Date.parse(`${match[1].toUpperCase()}:${match[2]}.${fraction.slice(0, 3).padEnd(3, '0')}${match[4].toUpperCase()}`);
+  const belowMs = /[1-9]/.test(fraction.slice(3));
+  return ms < INSTANT_MIN_MS || ms > INSTANT_MAX_MS || (ms === INSTANT_MAX_MS && belowMs) ? 'outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999Z' : undefined;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const EXTREME_OFFSET = 23 * 60 + 59;
+
+/**
+ * Date-times written near either end of the range: years 0001 and 9999 with the extreme offsets
+ * (±23:59), fractions of 0 to 9 digits (sub-millisecond ones included), a few milliseconds or a day
+ * from the bound. RFC 3339 only (four-digit years, so nothing past year 9999 as written); some are in
+ * the range, some just out of it.
+ */
+const nearTheBounds: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom(INSTANT_MIN_MS, INSTANT_MAX_MS),
+    fc.oneof(fc.integer({ min: -3, max: 3 }), fc.integer({ min: -DAY_MS, max: DAY_MS }), fc.constantFrom(-EXTREME_OFFSET * 60_000, EXTREME_OFFSET * 60_000, -60_000, 60_000)),
+    fc.oneof(fc.constant(0), fc.integer({ min: 4, max: 9 }), fc.integer({ min: 1, max: 3 })),
+    fc.oneof(fc.constantFrom(0, 999_999, 1, 500_000), fc.integer({ min: 0, max: 999_999 })),
+    fc.oneof(fc.constantFrom(EXTREME_OFFSET, -EXTREME_OFFSET, 0, 1, -1), fc.integer({ min: -EXTREME_OFFSET, max: EXTREME_OFFSET })),
+    fc.boolean(),
+  )
+  .map(([bound, delta, digits, extra, offset, lower]) => formatDateTime(new Date(bound + delta), digits, extra, offset, lower))
+  .filter(isRfc3339DateTime);
+
+/** The extremes the range still takes, written every way (the first ones are the issue's in-range counterparts). */
+export const dateTimeAtTheBounds: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('0001-01-01T00:00:00Z', '0001-01-01T23:59:00+23:59', '9999-12-31T23:59:59.999Z', '9999-12-31T00:00:00-23:59', '9999-12-31T00:00:59.999000000-23:59'),
+  nearTheBounds.filter((text) => instantProblem(text) === undefined),
+);
+
+/** RFC 3339 date-times out of the range: an extreme offset or a fraction of a millisecond across a bound, or year 0000. */
+export const dateTimeOutOfRange: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('0001-01-01T00:00:00+23:59', '9999-12-31T23:59:59-23:59', '9999-12-31T23:59:59.9999Z', '0001-01-01T23:58:59.999999999+23:59', '0000-12-31T23:59:59.999Z'),
+  nearTheBounds.filter((text) => instantProblem(text) !== undefined),
+);
+
+/** A valid date-time with its seconds set to 60: RFC 3339's leap second, which the service refuses. */
+export const leapSecond: fc.Arbitrary<string> = fc.oneof(dateTime, dateTimeAtTheBounds).map((text) => text.replace(/([Tt]\d\d:\d\d:)\d\d/, '$160'));
 
 function integerBetween(min: number, max: number): fc.Arbitrary<number> {
   const edges = [min, max, min + 1, max - 1, 0, 1].filter((n) => n >= min && n <= max);

@@ -21,6 +21,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const [root, entry] = process.argv.slice(1);
+// The entry sees only its own arguments (node:util parseArgs reads process.argv after -e's script).
+process.argv.splice(1, 2);
 // TypeScript itself is loaded only when a file is not in the cache yet.
 let typescript;
 const ts = () => (typescript ??= require('typescript'));
@@ -130,6 +132,24 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { baseUrl, pid: child.pid ?? -1, exit, output: () => output, stop: () => stopChild(child, exited) };
+}
+
+/**
+ * Runs another entry point of the app (a CLI such as apps/api/src/cli/admin-create.ts) to completion,
+ * compiled the same way, with `args` as its command line.
+ */
+export async function runAppScript(entry: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['-e', LAUNCHER, ROOT, entry, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  return { code, stdout, stderr };
 }
 
 async function isReady(baseUrl: string): Promise<boolean> {

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const { adminEmail, adminPassword } = config.auth;
   if (adminEmail && adminPassword) {
     // A database that is down does not stop the service from starting (it answers 503 meanwhile):
-    // the admin account is then seen to once the database is reachable.
+    // the admin account is then created once the database is reachable. Nobody can take the address
+    // meanwhile: registration refuses ADMIN_EMAIL (AuthService.register), and an account that already
+    // holds it is never promoted (ensureAdmin).
     const availability = app.get(DatabaseAvailability);
     const createAdmin = () => ensureAdmin(app.get(PrismaService), adminEmail, adminPassword);
     if (await availability.check('at startup').then(() => true, () => false)) await createAdmin();

@@ -10,7 +10,7 @@ import { TokenPairView, UserView } from './dto/user.view';
 import { AuthThrottlerGuard } from './guards/auth-throttler.guard';
 import { UsersService } from './users/users.service';
 
-const NOT_THROTTLED = { default: true, account: true };
+const NOT_THROTTLED = { default: true, account: true, 'account-ceiling': true };
 
 @ApiTags('auth')
 @Controller('auth')
@@ -29,7 +29,7 @@ export class AuthController {
   @ApiCreatedResponse({ type: UserView })
   @ApiErrors(409, 429)
   register(@Body() body: CredentialsDto): Promise<UserView> {
-    return this.users.register(body.email, body.password);
+    return this.auth.register(body.email, body.password);
   }
 
   @Public()
@@ -63,6 +63,19 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Signed out' })
   async logout(@Body() body: RefreshTokenDto): Promise<void> {
     await this.auth.logout(body.refresh_token);
+  }
+
+  @SkipThrottle(NOT_THROTTLED)
+  @Post('logout-all')
+  @HttpCode(204)
+  @ApiOperation({
+    operationId: 'logout-all',
+    summary: 'Sign out everywhere',
+    description: 'Every access and refresh token of the account stops working, this request\'s access token included.',
+  })
+  @ApiNoContentResponse({ description: 'Signed out of every session' })
+  async logoutEverywhere(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
+    await this.auth.logoutEverywhere(caller.id);
   }
 
   @SkipThrottle(NOT_THROTTLED)

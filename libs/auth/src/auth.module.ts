@@ -3,12 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
-import type { FastifyRequest } from 'fastify';
 import { AppSettings, appSettings } from '@app/common';
 import { AdminUsersController } from './admin-users.controller';
 import { AUTH_SETTINGS, AuthService, AuthSettings } from './auth.service';
 import { AuthController } from './auth.controller';
-import { ACCOUNT_THROTTLER, IP_THROTTLER, accountKey } from './guards/auth-throttler.guard';
+import { authThrottlers } from './guards/auth-throttler.guard';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RedisThrottlerStorage } from './rate-limits/redis-throttler-storage';
 import { RolesGuard } from './guards/roles.guard';
@@ -17,8 +16,6 @@ import { AccessTokens } from './tokens/access-tokens';
 import { resolveJwtSecret } from './tokens/jwt-secret';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
 import { UsersService } from './users/users.service';
-
-const MINUTE_MS = 60_000;
 
 @Module({})
 export class AuthModule {
@@ -39,10 +36,8 @@ export class AuthModule {
               // Closed by its onApplicationShutdown: it becomes the ThrottlerStorage provider's instance.
               storage: redisUrl ? await RedisThrottlerStorage.connect(redisUrl, redisKeyPrefix) : undefined,
               errorMessage: 'Too many attempts: wait before retrying',
-              throttlers: [
-                { name: IP_THROTTLER, ttl: MINUTE_MS, limit: auth.rateLimitPerIp },
-                { name: ACCOUNT_THROTTLER, ttl: MINUTE_MS, limit: auth.rateLimitPerAccount, getTracker: (req) => accountKey(req as FastifyRequest) },
-              ],
+              // Per client IP, per (account, client IP) and per account from all addresses: see authThrottlers.
+              throttlers: authThrottlers(auth),
             };
           },
         }),
@@ -58,6 +53,7 @@ export class AuthModule {
               // The key is built once here (see AccessTokens), never per request.
               accessTokens: new AccessTokens(resolveJwtSecret(config), config.auth.accessTokenTtlSeconds),
               refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+              adminEmail: config.auth.adminEmail?.trim().toLowerCase(),
             };
           },
         },

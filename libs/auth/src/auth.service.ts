@@ -1,5 +1,5 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { TokenPairView } from './dto/user.view';
+import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { TokenPairView, UserView } from './dto/user.view';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
 import { AccessTokens } from './tokens/access-tokens';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
@@ -10,11 +10,14 @@ export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
 export interface AuthSettings {
   accessTokens: AccessTokens;
   refreshTokenTtlSeconds: number;
+  /** ADMIN_EMAIL, normalised: an address nobody may register through the API (see `register`). */
+  adminEmail?: string;
 }
 
 // One message for unknown email, wrong password and deactivated account: nothing to enumerate.
 const BAD_CREDENTIALS = 'Invalid email or password';
 const BAD_REFRESH = 'Invalid or expired refresh token';
+const EMAIL_TAKEN = 'An account with this email already exists';
 
 @Injectable()
 export class AuthService {
@@ -24,28 +27,42 @@ export class AuthService {
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
   ) {}
 
+  /**
+   * The configured admin address is never open to public registration, whether its account exists yet
+   * or not: otherwise whoever registers it first (before the first start, or while the database is
+   * down at startup and the admin has not been created yet) would own the account the operator
+   * configured. The answer is the one a taken address gets.
+   */
+  register(email: string, password: string): Promise<UserView> {
+    if (email === this.settings.adminEmail) return Promise.reject(new ConflictException(EMAIL_TAKEN));
+    return this.users.register(email, password);
+  }
+
   async login(email: string, password: string): Promise<TokenPairView> {
     const user = await this.users.findCredentials(email);
     // Unknown emails still pay for a hash check, so timing does not reveal which accounts exist.
     const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
     if (!user || !valid || !user.active) throw new UnauthorizedException(BAD_CREDENTIALS);
-    const refreshToken = await this.refreshTokens.startFamily(user.id, this.settings.refreshTokenTtlSeconds);
+    // Both tokens carry the version read here: if a password change commits while this login runs,
+    // they are refused on first use (RefreshTokensService explains why that cannot be raced).
+    const refreshToken = await this.refreshTokens.startFamily(user.id, user.tokenVersion, this.settings.refreshTokenTtlSeconds);
     return this.pair(user.id, user.tokenVersion, refreshToken);
   }
 
+  /** The account's activity and token version are checked by `rotate`, under the account row's lock. */
   async refresh(token: string): Promise<TokenPairView> {
     const rotation = await this.refreshTokens.rotate(token, this.settings.refreshTokenTtlSeconds);
     if (rotation.outcome === 'rejected') throw new UnauthorizedException(BAD_REFRESH);
-    const user = await this.users.findForRequest(rotation.userId);
-    if (!user?.active) {
-      await this.refreshTokens.revokeFamilyOf(rotation.token);
-      throw new UnauthorizedException(BAD_REFRESH);
-    }
-    return this.pair(rotation.userId, user.tokenVersion, rotation.token);
+    return this.pair(rotation.userId, rotation.tokenVersion, rotation.token);
   }
 
   logout(token: string): Promise<void> {
     return this.refreshTokens.revokeFamilyOf(token);
+  }
+
+  /** Sign out everywhere: every access and refresh token of the account stops working. */
+  logoutEverywhere(userId: number): Promise<void> {
+    return this.users.revokeAllTokens(userId);
   }
 
   async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {

@@ -3,20 +3,72 @@ import type { PrismaClient } from '../../database/src/generated/prisma/client';
 import { hashPassword } from './passwords';
 
 /**
- * Makes sure `email` is an active admin: creates the account with `password` if it does not exist,
- * otherwise promotes and reactivates it (its password is left as it is). Used at startup
- * (ADMIN_EMAIL/ADMIN_PASSWORD) and by `npm run admin:create`.
+ * - `created`: there was no such account; it now exists as an active admin with the given password.
+ * - `unchanged`: it is already an active admin (its password is left as it is).
+ * - `refused`: it belongs to an account that is not an active admin, and it was left as it is.
+ * - `promoted`: that account was made an active admin, because the caller asked for it explicitly.
  */
-export async function ensureAdmin(prisma: PrismaClient, email: string, password: string): Promise<'created' | 'promoted' | 'unchanged'> {
+export type AdminBootstrapOutcome = 'created' | 'unchanged' | 'refused' | 'promoted';
+
+export interface EnsureAdminOptions {
+  /** Promote (and reactivate) an existing account; only `npm run admin:create -- --promote-existing` sets it. */
+  promoteExisting?: boolean;
+  /** Where the warning for a refused address goes (the startup log; the CLI prints its own line). */
+  logger?: Pick<Logger, 'log' | 'warn'>;
+}
+
+interface ExistingAccount {
+  id: number;
+  role: 'USER' | 'ADMIN';
+  active: boolean;
+}
+
+/**
+ * The ADMIN_EMAIL/ADMIN_PASSWORD bootstrap (at startup, and `npm run admin:create`). It only ever
+ * creates: an existing account keeps its role, activity and password. Registration is public and
+ * emails are not verified, so an account that already holds the address may be a stranger's, and
+ * promoting it would hand them the admin role with their own password; an admin deactivated after a
+ * compromise would also be reactivated by every restart. Promoting an existing account is a separate,
+ * explicit act: `promoteExisting`, or an admin's `PATCH /admin/users/{id}`.
+ */
+export async function ensureAdmin(prisma: PrismaClient, email: string, password: string | undefined, options: EnsureAdminOptions = {}): Promise<AdminBootstrapOutcome> {
+  const logger = options.logger ?? new Logger('Auth');
   const normalised = email.trim().toLowerCase();
-  const existing = await prisma.user.findUnique({ where: { email: normalised }, select: { role: true, active: true } });
+  let existing = await findAccount(prisma, normalised);
   if (!existing) {
-    await prisma.user.create({ data: { email: normalised, passwordHash: await hashPassword(password), role: 'ADMIN' } });
-    new Logger('Auth').log(`Created admin account ${normalised}`);
-    return 'created';
+    if (password === undefined) throw new Error(`There is no account ${normalised} to promote; give a password to create it`);
+    const passwordHash = await hashPassword(password);
+    try {
+      await prisma.user.create({ data: { email: normalised, passwordHash, role: 'ADMIN' } });
+      logger.log(`Created admin account ${normalised}`);
+      return 'created';
+    } catch (error) {
+      // Registered between our read and our insert (only through another path than POST /auth/register,
+      // which refuses this address): the same case as an existing account.
+      if ((error as { code?: string }).code !== 'P2002') throw error;
+      existing = await findAccount(prisma, normalised);
+      if (!existing) throw error;
+    }
   }
   if (existing.role === 'ADMIN' && existing.active) return 'unchanged';
-  await prisma.user.update({ where: { email: normalised }, data: { role: 'ADMIN', active: true, tokenVersion: { increment: 1 } } });
-  new Logger('Auth').log(`Made ${normalised} an active admin`);
+  if (!options.promoteExisting) {
+    const what = existing.role === 'ADMIN' ? 'a deactivated admin account' : 'an existing account that is not an admin';
+    logger.warn(
+      `ADMIN_EMAIL ${normalised} belongs to ${what} (id ${existing.id}): left as it is (role, activity and password unchanged), and ADMIN_PASSWORD is not used. ` +
+        `If that account is yours, promote it with \`npm run admin:create -- --email ${normalised} --promote-existing\` or PATCH /admin/users/${existing.id} as an admin.`,
+    );
+    return 'refused';
+  }
+  const { id } = existing;
+  // Like any role change: earlier tokens of the account stop working.
+  await prisma.$transaction(async (tx) => {
+    await tx.user.update({ where: { id }, data: { role: 'ADMIN', active: true, tokenVersion: { increment: 1 } } });
+    await tx.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+  });
+  logger.log(`Promoted ${normalised} (id ${id}) to an active admin; its password is unchanged`);
   return 'promoted';
+}
+
+function findAccount(prisma: PrismaClient, email: string): Promise<ExistingAccount | null> {
+  return prisma.user.findUnique({ where: { email }, select: { id: true, role: true, active: true } });
 }

@@ -107,11 +107,15 @@ export class ListingsService {
     });
   }
 
-  /** Removes the listing and, by cascade, its whole price history. */
+  /**
+   * Removes the listing and, by cascade, its whole price history; its earlier change-feed events lose
+   * their prices in the same transaction, and a `deleted` event is recorded.
+   */
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
       await tx.query(DELETE_LISTING, [id]);
+      await this.changeFeed.forgetPrices(tx, id);
       await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx);
     });
   }

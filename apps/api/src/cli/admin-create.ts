@@ -1,7 +1,9 @@
 /**
  * `npm run admin:create -- --email root@example.com` (password from ADMIN_PASSWORD, or --password):
- * makes sure the account exists and is an active admin, in the database of DATABASE_URL, or in the
- * embedded demo database when DATABASE_URL is unset.
+ * creates the account as an active admin, in the database of DATABASE_URL, or in the embedded demo
+ * database when DATABASE_URL is unset. An existing account is left as it is (exit code 1 when it is
+ * not an active admin), unless `--promote-existing` says to make it one: then it keeps its own
+ * password, and no password is needed.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -10,25 +12,42 @@ import { ConfigError, loadConfig } from '@app/common';
 import { PrismaService } from '@app/database';
 import { prepareDatabase } from '../database-bootstrap';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' } } });
+const USAGE = 'usage: npm run admin:create -- --email EMAIL [--password PASSWORD] [--promote-existing] (or ADMIN_EMAIL / ADMIN_PASSWORD)';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, 'promote-existing': { type: 'boolean' } } });
   const email = values.email ?? process.env.ADMIN_EMAIL;
   const password = values.password ?? process.env.ADMIN_PASSWORD;
-  if (!email || !password) throw new Error('usage: npm run admin:create -- --email EMAIL [--password PASSWORD] (or ADMIN_EMAIL / ADMIN_PASSWORD)');
-  if (password.length < 8 || password.length > 256) throw new Error('the password must be 8 to 256 characters');
+  const promoteExisting = values['promote-existing'] === true;
+  if (!email || (!password && !promoteExisting)) throw new Error(USAGE);
+  if (password !== undefined && (password.length < 8 || password.length > 256)) throw new Error('the password must be 8 to 256 characters');
   const config = loadConfig();
   const database = await prepareDatabase(config);
   const prisma = PrismaService.standalone({ url: database.url, poolSize: 1 });
+  const normalised = email.trim().toLowerCase();
   try {
-    const outcome = await ensureAdmin(prisma, email, password);
-    process.stdout.write(`${email.trim().toLowerCase()}: ${outcome}\n`);
+    // The CLI says what happened in its own words, on stdout; the warning would repeat it.
+    const quiet = { log: () => undefined, warn: () => undefined };
+    const outcome = await ensureAdmin(prisma, email, password, { promoteExisting, logger: quiet });
+    if (outcome === 'refused') {
+      process.stderr.write(
+        `${normalised}: refused: an account with this address exists and is not an active admin; it was left as it is. ` +
+          'If it is yours, run again with --promote-existing (it keeps its own password).\n',
+      );
+      return 1;
+    }
+    process.stdout.write(`${normalised}: ${outcome}\n`);
+    return 0;
   } finally {
     await prisma.$disconnect();
     await database.stop();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

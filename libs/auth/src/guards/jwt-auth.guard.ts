@@ -1,10 +1,12 @@
-import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { AUTH_SETTINGS, type AuthSettings } from '../auth.service';
 import { IS_PUBLIC } from '../decorators';
+import { recordVerifiedBearer } from '../read-source.decorator';
 import { JWT_STRATEGY } from '../strategies/jwt.strategy';
-import { bearerToken } from '../tokens/access-tokens';
+import { type AccessTokens, bearerToken } from '../tokens/access-tokens';
 
 const MISSING_TOKEN = 'Missing bearer token: send Authorization: Bearer <access_token>';
 const INVALID_TOKEN = 'Invalid or expired access token';
@@ -12,16 +14,34 @@ const INVALID_TOKEN = 'Invalid or expired access token';
 /**
  * The global guard: every route needs a valid bearer token (JwtStrategy) unless it, or its controller,
  * is @Public(). Registered once as APP_GUARD, so a new route is closed until someone opens it.
+ *
+ * On a public route a bearer token is optional; when one is sent, its signature and expiry are checked
+ * (no database read) and a token that verifies is recorded for ReadFrom, which sends that caller's
+ * reads to the primary. A request without an Authorization header costs nothing more.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  private readonly accessTokens: AccessTokens;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_SETTINGS) settings: AuthSettings,
+  ) {
     super();
+    this.accessTokens = settings.accessTokens;
   }
 
   override canActivate(context: ExecutionContext) {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
+    if (isPublic) {
+      const request = context.switchToHttp().getRequest<FastifyRequest>();
+      const header = request.headers.authorization;
+      if (header !== undefined) {
+        const token = bearerToken(header);
+        if (token !== undefined && this.accessTokens.verifies(token)) recordVerifiedBearer(request);
+      }
+      return true;
+    }
     return super.canActivate(context);
   }
 

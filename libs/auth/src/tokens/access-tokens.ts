@@ -7,6 +7,9 @@ import jwt from 'jsonwebtoken';
  */
 const MAX_USER_ID = 2_147_483_647;
 
+/** A compact JWS: header.payload.signature, each base64url. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
 export const TOKEN_ISSUER = 'listing-api';
 export const TOKEN_AUDIENCE = 'listing-api';
 
@@ -50,6 +53,22 @@ export class AccessTokens {
       audience: TOKEN_AUDIENCE,
       expiresIn: this.ttlSeconds,
     });
+  }
+
+  /**
+   * Whether `token` is a current access token of this service: what passport-jwt checks for JwtStrategy
+   * (signature, algorithm, issuer, audience, expiry) and the claims' shape, without the database read
+   * that follows there (active account, role, token_version). With the KeyObject: about 9 µs for a
+   * good token; a refused JWT about 25 µs (jsonwebtoken builds an exception), anything else well under 1 µs.
+   */
+  verifies(token: string): boolean {
+    // Not three base64url parts (an API key, say): not one of ours, without the cost of jsonwebtoken's exception.
+    if (!JWT_SHAPE.test(token)) return false;
+    try {
+      return accessTokenClaims(jwt.verify(token, this.key, ACCESS_TOKEN_VERIFY_OPTIONS)) !== undefined;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -2,16 +2,23 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@app/database';
 
-export type RotationResult = { outcome: 'rotated'; token: string; userId: number } | { outcome: 'rejected' };
+export type RotationResult = { outcome: 'rotated'; token: string; userId: number; tokenVersion: number } | { outcome: 'rejected' };
 
 interface StoredToken {
   id: bigint;
-  user_id: number;
   family_id: string;
+  token_version: number;
   expires_at: Date;
   used_at: Date | null;
   revoked_at: Date | null;
 }
+
+interface LockedAccount {
+  token_version: number;
+  active: boolean;
+}
+
+const REJECTED = { outcome: 'rejected' } as const;
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -22,52 +29,83 @@ function hashToken(token: string): string {
  * nothing). Each login starts a family; each refresh marks the presented token used and issues the
  * next one in the family. A used token presented again means it was stolen (or replayed), so the whole
  * family is revoked: neither the thief nor the owner can refresh any more.
+ *
+ * Revocation cannot be raced, by two rules:
+ * - every write to a user's existing tokens (refresh, logout, reuse detection, and the account changes
+ *   in UsersService) first locks the account row (`FOR NO KEY UPDATE`, which leaves listing inserts
+ *   referencing the account alone). They take turns, and in READ COMMITTED each statement after the
+ *   lock sees every token committed before it, so a revocation also catches the token that a refresh
+ *   running at the same moment has just issued;
+ * - each token carries the account's `token_version` from when it was issued, and a refresh compares
+ *   it with the account's current one under that lock. A password change, logout-all, role change or
+ *   deactivation bumps the version, so a token issued by a login that read the account just before
+ *   (and inserted it just after the revocation) is refused on its first use.
  */
 @Injectable()
 export class RefreshTokensService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async startFamily(userId: number, ttlSeconds: number): Promise<string> {
-    return this.insert(this.prisma, userId, randomUUID(), ttlSeconds);
+  /** A new family, for a login that read the account at `tokenVersion`. */
+  async startFamily(userId: number, tokenVersion: number, ttlSeconds: number): Promise<string> {
+    return this.insert(this.prisma, userId, randomUUID(), tokenVersion, ttlSeconds);
   }
 
   async rotate(token: string, ttlSeconds: number): Promise<RotationResult> {
+    const tokenHash = hashToken(token);
     return this.prisma.$transaction(async (tx) => {
-      // The row lock makes two refreshes with the same token take turns: the second sees it used.
+      // The owner first (a token never changes owner), to lock the account before the token: the
+      // order every writer uses, so two of them never wait for each other.
+      const [owner] = await tx.$queryRaw<{ user_id: number }[]>`SELECT user_id FROM refresh_token WHERE token_hash = ${tokenHash}`;
+      if (!owner) return REJECTED;
+      const account = await this.lockAccount(tx, owner.user_id);
       const [stored] = await tx.$queryRaw<StoredToken[]>`
-        SELECT id, user_id, family_id, expires_at, used_at, revoked_at
-        FROM refresh_token WHERE token_hash = ${hashToken(token)} FOR UPDATE`;
-      if (!stored || stored.revoked_at) return { outcome: 'rejected' } as const;
-      if (stored.used_at) {
+        SELECT id, family_id, token_version, expires_at, used_at, revoked_at
+        FROM refresh_token WHERE token_hash = ${tokenHash} FOR UPDATE`;
+      if (!account || !stored || stored.revoked_at) return REJECTED;
+      if (stored.used_at || stored.token_version !== account.token_version || !account.active) {
+        // A replay (reuse), or a family issued before the account's tokens were revoked: end it.
         await this.revokeFamilyWith(tx, stored.family_id);
-        return { outcome: 'rejected' } as const;
+        return REJECTED;
       }
-      if (stored.expires_at.getTime() <= Date.now()) return { outcome: 'rejected' } as const;
+      if (stored.expires_at.getTime() <= Date.now()) return REJECTED;
       await tx.refreshToken.update({ where: { id: stored.id }, data: { usedAt: new Date() } });
-      const next = await this.insert(tx, stored.user_id, stored.family_id, ttlSeconds);
-      return { outcome: 'rotated', token: next, userId: stored.user_id } as const;
+      const next = await this.insert(tx, owner.user_id, stored.family_id, account.token_version, ttlSeconds);
+      return { outcome: 'rotated', token: next, userId: owner.user_id, tokenVersion: account.token_version } as const;
     });
   }
 
-  /** Revokes the family of `token`, if it is one of ours. */
+  /** Revokes the family of `token` (sign-out), if it is one of ours. */
   async revokeFamilyOf(token: string): Promise<void> {
-    const stored = await this.prisma.refreshToken.findUnique({ where: { tokenHash: hashToken(token) }, select: { familyId: true } });
-    if (stored) await this.revokeFamilyWith(this.prisma, stored.familyId);
+    const tokenHash = hashToken(token);
+    await this.prisma.$transaction(async (tx) => {
+      const stored = await tx.refreshToken.findUnique({ where: { tokenHash }, select: { userId: true, familyId: true } });
+      if (!stored) return;
+      await this.lockAccount(tx, stored.userId);
+      await this.revokeFamilyWith(tx, stored.familyId);
+    });
   }
 
-  /** Every refresh token of the user: on password change, role change and deactivation. */
+  /**
+   * Every refresh token of the user: on password change, logout-all, role change and deactivation. The
+   * caller's transaction must already hold the account row (it has just updated it, bumping its version).
+   */
   async revokeAllOf(tx: Prisma.TransactionClient, userId: number): Promise<void> {
     await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+
+  private async lockAccount(tx: Prisma.TransactionClient, userId: number): Promise<LockedAccount | undefined> {
+    const [account] = await tx.$queryRaw<LockedAccount[]>`SELECT token_version, active FROM app_user WHERE id = ${userId} FOR NO KEY UPDATE`;
+    return account;
   }
 
   private async revokeFamilyWith(tx: Prisma.TransactionClient, familyId: string): Promise<void> {
     await tx.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 
-  private async insert(tx: Prisma.TransactionClient, userId: number, familyId: string, ttlSeconds: number): Promise<string> {
+  private async insert(tx: Prisma.TransactionClient, userId: number, familyId: string, tokenVersion: number, ttlSeconds: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await tx.refreshToken.create({
-      data: { userId, familyId, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) },
+      data: { userId, familyId, tokenVersion, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) },
     });
     return token;
   }

@@ -82,6 +82,14 @@ export class UsersService {
     });
   }
 
+  /** Logout-all: the version bump ends every access token, the revocation every refresh token. */
+  async revokeAllTokens(id: number): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
+      await this.refreshTokens.revokeAllOf(tx, id);
+    });
+  }
+
   async list(query: UsersQuery): Promise<Page<AdminUserView>> {
     const limit = query.limit ?? USER_PAGE_DEFAULT;
     const afterId = query.cursor ? decodeCursor(query.cursor, (raw) => (isId(raw.id) ? raw.id : undefined)) : undefined;

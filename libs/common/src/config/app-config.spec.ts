@@ -27,6 +27,7 @@ describe('loadConfig', () => {
         adminPassword: undefined,
         rateLimitPerIp: 20,
         rateLimitPerAccount: 5,
+        rateLimitPerAccountCeiling: 50,
       },
       changeFeedRetentionHours: 168,
     });
@@ -103,6 +104,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY must be/);
     expect(() => loadConfig({ DATABASE_REPLICA_URL: 'mysql://x/y' })).toThrow(/DATABASE_REPLICA_URL must be/);
+  });
+
+  it('reads the login limits; the per-account ceiling defaults to ten addresses\' worth and must be above the per-address limit', () => {
+    expect(loadConfig({ AUTH_RATE_LIMIT_PER_IP: '30', AUTH_RATE_LIMIT_PER_ACCOUNT: '3', AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '40' }).auth).toMatchObject({
+      rateLimitPerIp: 30,
+      rateLimitPerAccount: 3,
+      rateLimitPerAccountCeiling: 40,
+    });
+    expect(loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT: '8' }).auth.rateLimitPerAccountCeiling).toBe(80);
+    expect(loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '6' }).auth.rateLimitPerAccountCeiling).toBe(6);
+    // At or below the per-address limit, one address would reach the ceiling: its owner locked out again.
+    expect(() => loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '5' })).toThrow('AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING must be greater than AUTH_RATE_LIMIT_PER_ACCOUNT (5), got "5"');
+    expect(() => loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT: '20', AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '10' })).toThrow(/CEILING must be greater than AUTH_RATE_LIMIT_PER_ACCOUNT \(20\)/);
+    expect(() => loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: '0' })).toThrow('AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING must be an integer from 1 to 1000000, got "0"');
+    // A value written wrongly is named once, for what it is.
+    for (const raw of ['1e1', 'fifty']) {
+      expect(() => loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: raw })).toThrow(new ConfigError([`AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING must be an integer from 1 to 1000000, got "${raw}"`]));
+    }
   });
 
   it('treats an empty variable as unset and ignores variables it does not know', () => {

@@ -1,4 +1,4 @@
-import { EnvironmentVariables, validateEnvironment } from './environment';
+import { DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT, EnvironmentVariables, validateEnvironment } from './environment';
 
 /**
  * Configuration, read once from the environment and validated at startup (class-validator schema in
@@ -53,9 +53,12 @@ export interface AuthConfig {
   /** With adminPassword: this account exists and is an active admin after startup. */
   adminEmail?: string;
   adminPassword?: string;
-  /** Attempts per minute at login, register and refresh, per client IP and per account. */
+  /** Attempts per minute at login, register and refresh (each route counted apart), per client IP. */
   rateLimitPerIp: number;
+  /** The same, per account and client IP together (a refresh token: per token), so a stranger cannot lock the owner out. */
   rateLimitPerAccount: number;
+  /** The same, per account from all addresses together: what a guess spread over many addresses gets. */
+  rateLimitPerAccountCeiling: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
@@ -67,6 +70,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
   const int = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
   const list = (value: string | undefined) => (value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean));
   const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
+  const rateLimitPerAccount = int(env.AUTH_RATE_LIMIT_PER_ACCOUNT, DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT);
   return {
     nodeEnv,
     host: env.HOST ?? '127.0.0.1',
@@ -94,7 +98,9 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       adminEmail: env.ADMIN_EMAIL,
       adminPassword: env.ADMIN_PASSWORD,
       rateLimitPerIp: int(env.AUTH_RATE_LIMIT_PER_IP, 20),
-      rateLimitPerAccount: int(env.AUTH_RATE_LIMIT_PER_ACCOUNT, 5),
+      rateLimitPerAccount,
+      // Ten addresses' worth (50 by default): fewer addresses are stopped by their own limits first.
+      rateLimitPerAccountCeiling: int(env.AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING, 10 * rateLimitPerAccount),
     },
     changeFeedRetentionHours: int(env.CHANGE_FEED_RETENTION_HOURS, 168),
   };

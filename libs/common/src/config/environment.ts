@@ -130,9 +130,15 @@ export class EnvironmentVariables {
   @IsIntegerText(1, 100_000)
   AUTH_RATE_LIMIT_PER_IP?: string;
 
+  /** Per account and client address (a refresh token: per token). */
   @IsOptional()
   @IsIntegerText(1, 100_000)
   AUTH_RATE_LIMIT_PER_ACCOUNT?: string;
+
+  /** Per account from all addresses together: bounds a guess spread over many addresses. */
+  @IsOptional()
+  @IsIntegerText(1, 1_000_000)
+  AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING?: string;
 
   /** How long change-feed events are kept: a client whose cursor is older must resynchronise (410). */
   @IsOptional()
@@ -142,6 +148,9 @@ export class EnvironmentVariables {
 
 /** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
 export const MIN_JWT_SECRET_BYTES = 32;
+
+/** AUTH_RATE_LIMIT_PER_ACCOUNT when unset: read by the check below and by `toAppConfig`. */
+export const DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT = 5;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -166,6 +175,14 @@ export function validateEnvironment(env: Env): EnvironmentVariables {
   if (production && variables.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when NODE_ENV=production');
   if ((variables.ADMIN_EMAIL === undefined) !== (variables.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  // At or below the per-address limit, the ceiling would let one address lock the account's owner out
+  // again. (Only numbers written as digits: any other text has been named above already.)
+  const digits = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+  const perAccount = digits(variables.AUTH_RATE_LIMIT_PER_ACCOUNT ?? String(DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT));
+  const ceiling = digits(variables.AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING);
+  if (perAccount !== undefined && ceiling !== undefined && ceiling <= perAccount) {
+    problems.push(`AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING must be greater than AUTH_RATE_LIMIT_PER_ACCOUNT (${perAccount}), got "${ceiling}"`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return variables;
@@ -201,5 +218,6 @@ export const ENVIRONMENT_VARIABLES = [
   'ADMIN_PASSWORD',
   'AUTH_RATE_LIMIT_PER_IP',
   'AUTH_RATE_LIMIT_PER_ACCOUNT',
+  'AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING',
   'CHANGE_FEED_RETENTION_HOURS',
 ] as const satisfies readonly (keyof EnvironmentVariables)[];

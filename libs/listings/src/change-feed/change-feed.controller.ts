@@ -30,7 +30,9 @@ export class ChangeFeedController {
     description:
       'Every committed change of a listing (created, updated, price_changed, deleted), oldest first, each exactly once: a client that ' +
       'polls from its last cursor misses nothing and sees nothing twice, even while many writes commit out of order; the events of one ' +
-      'listing come in the order of its history. The response always has `Link: <...>; rel="next"`: the URL to poll next. When there ' +
+      'listing come in the order of its history. A deleted listing keeps its events, at the same positions, but none carries its price ' +
+      'any more (`latest_price_eur` is null); its `deleted` event tells mirrors to drop it. ' +
+      'The response always has `Link: <...>; rel="next"`: the URL to poll next. When there ' +
       'is nothing new the page is empty and that URL keeps the same cursor. A cursor older than the retention (`CHANGE_FEED_RETENTION_HOURS`, ' +
       'default 7 days) is answered 410: read the listings again, then follow the feed from its start.\n\n' +
       '```sh\ncurl -si \'http://127.0.0.1:3000/listings/changes?limit=100\'\n' +

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { type AppSettings, appSettings, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
-import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
+import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
 import { type ListingEventType, ListingEventView } from './listing-event.view';
 
 /** A position in the feed: (transaction id, sequence), both bigint as decimal strings. */
@@ -58,6 +58,15 @@ export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
    */
   async record(tx: SqlTransaction, listingId: number, type: ListingEventType, at: Date, latestPriceEur: number | null, after: string): Promise<void> {
     await tx.query(RECORD_EVENT, [listingId, type, at, latestPriceEur, after]);
+  }
+
+  /**
+   * Called by a listing's DELETE, in its transaction: the listing's earlier events stay in the feed, at
+   * the same positions, but without its prices (see FORGET_PRICES). Its `deleted` event, recorded next,
+   * tells mirrors to drop it.
+   */
+  async forgetPrices(tx: SqlTransaction, listingId: number): Promise<void> {
+    await tx.query(FORGET_PRICES, [listingId]);
   }
 
   async page(query: ChangeFeedQuery): Promise<ChangePage> {

@@ -28,6 +28,24 @@ export const RECORD_EVENT: Statement = {
          VALUES ($1, $2::listing_event_type, $3, $4, greatest(${OWN_TX}, $5::bigint))`,
 };
 
+/**
+ * Run by a listing's DELETE, in its transaction (under the listing's row lock), before it records the
+ * `deleted` event: the listing's earlier events keep their place in the feed (tx and sequence are
+ * untouched, so a client that has read them is not disturbed) but no longer carry its prices. A price is
+ * all an event says about the listing beyond its id, type and time. The rows come from
+ * listing_event_by_listing_idx; events without a price (updated) are left as they are.
+ * SKIP LOCKED: the only other writer of these rows is the retention purge, which locks them to delete
+ * them. Waiting for it could deadlock (each locks the rows in its own scan's order); skipping is safe,
+ * since those rows are gone once the purge commits (were it to roll back, they are past the retention
+ * and the next purge deletes them).
+ */
+export const FORGET_PRICES: Statement = {
+  name: 'listing_event_forget_prices',
+  text: `UPDATE listing_event AS e SET latest_price_eur = NULL
+         FROM (SELECT sequence FROM listing_event WHERE listing_id = $1 AND latest_price_eur IS NOT NULL FOR UPDATE SKIP LOCKED) AS priced
+         WHERE e.sequence = priced.sequence`,
+};
+
 export const FEED_FIRST_PAGE: Statement = {
   name: 'listing_event_first_page',
   text: `SELECT ${COLUMNS} FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx, sequence LIMIT $1`,

@@ -28,6 +28,13 @@ export class ListingEventView {
   @ApiProperty({ description: 'When the change was made: the listing\'s updated_date after it (RFC 3339, UTC).', example: '2026-11-23T16:02:10.004Z' })
   at!: string;
 
-  @ApiProperty({ type: 'integer', nullable: true, description: 'The new price for `created` and `price_changed`, null otherwise.', example: 365000 })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description:
+      'The new price for `created` and `price_changed`, null otherwise. An event of a deleted listing carries no price: once the ' +
+      'listing is deleted, every one of its events, whatever its type, has null here.',
+    example: 365000,
+  })
   latest_price_eur!: number | null;
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { MAX_INT4, MaxLength, MinLength, NotLessThan, QueryCursor, QueryEnum, QueryInstant, type QueryInstantValue, QueryInt, QueryNumber } from '@app/common';
+import { MAX_INT4, MaxLength, MinLength, NotLessThan, QueryCursor, QueryEnum, QUERY_INSTANT_RANGE_DOC, QueryInstant, type QueryInstantValue, QueryInt, QueryNumber } from '@app/common';
 import { BUILDING_TYPES, type BuildingTypeName, MAX_PRICE_EUR } from './listing-write.dto';
 import { NoNulCharacters } from './text-rules';
 
@@ -101,7 +101,7 @@ export class ListingsQuery {
     format: 'date-time',
     description:
       'Only listings whose price changed at or after this instant (RFC 3339 with a time zone; in a URL, write `+` as `%2B`). A change is a history ' +
-      'entry after the first: a listing whose price never changed since its creation never matches.',
+      `entry after the first: a listing whose price never changed since its creation never matches. The instant must be ${QUERY_INSTANT_RANGE_DOC}.`,
     example: '2026-11-01T00:00:00Z',
   })
   @QueryInstant({ optional: true })

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { InstantAfter, QueryCursor, QueryInstant, type QueryInstantValue, QueryInt } from '@app/common';
+import { InstantAfter, QUERY_INSTANT_RANGE_DOC, QueryCursor, QueryInstant, type QueryInstantValue, QueryInt } from '@app/common';
 
 export const PRICE_PAGE_DEFAULT = 100;
 export const PRICE_PAGE_MAX = 1000;
@@ -16,7 +16,7 @@ export class PriceHistoryQuery {
   @ApiPropertyOptional({
     type: 'string',
     format: 'date-time',
-    description: 'Only entries created at or after this instant (RFC 3339 with a time zone). Combines with `to`, `limit` and `cursor`.',
+    description: `Only entries created at or after this instant: RFC 3339 with a time zone, ${QUERY_INSTANT_RANGE_DOC}. Combines with \`to\`, \`limit\` and \`cursor\`.`,
     example: '2026-01-01T00:00:00Z',
   })
   @QueryInstant({ optional: true })
@@ -25,7 +25,7 @@ export class PriceHistoryQuery {
   @ApiPropertyOptional({
     type: 'string',
     format: 'date-time',
-    description: 'Only entries created before this instant (exclusive; RFC 3339 with a time zone). Must be later than `from`.',
+    description: `Only entries created before this instant (exclusive): RFC 3339 with a time zone, ${QUERY_INSTANT_RANGE_DOC}. Must be later than \`from\`.`,
     example: '2027-01-01T00:00:00Z',
   })
   @InstantAfter('from')
