@@ -27,10 +27,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # For `prisma migrate deploy` (the prisma CLI is a production dependency): the schema, the migrations, and the
-# driver adapter prisma.config.ts loads from source.
+# driver adapter prisma.config.ts loads from source. The service itself never loads libs/dev-database.
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-COPY libs/database/src/migration-adapter.ts libs/database/src/database-url.ts ./libs/database/src/
+COPY libs/dev-database/src/migration-adapter.ts libs/dev-database/src/database-url.ts ./libs/dev-database/src/
 USER node
 EXPOSE 3000
 # Ready = the database (and Redis, when configured) answers and the process is not shutting down.

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { createMigrationAdapter } from './libs/database/src/migration-adapter';
+import { createMigrationAdapter } from './libs/dev-database/src/migration-adapter';
 
 // The JavaScript schema engine talks to Postgres through a driver adapter, so `prisma migrate`
-// needs no native engine download (see libs/database/src/migration-adapter.ts).
+// needs no native engine download (see libs/dev-database/src/migration-adapter.ts).
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { EmbeddedPostgresError, type EmbeddedPostgresHandle, embeddedPostgresNativeDir, startEmbeddedPostgres } from '../libs/database/src/embedded-postgres';
+import { EmbeddedPostgresError, type EmbeddedPostgresHandle, embeddedPostgresNativeDir, startEmbeddedPostgres } from '@app/dev-database';
 
 /*
  * `npm start` from a clone in a private directory (under /root, mode 700): as root, PostgreSQL runs as

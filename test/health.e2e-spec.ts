@@ -1,4 +1,4 @@
-import { freePort } from '@app/database';
+import { freePort } from '@app/dev-database';
 import { TEST_REDIS_URL, describeWithRedis } from './support/redis';
 import { TestApp, startTestApp } from './support/test-app';
 

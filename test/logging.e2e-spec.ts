@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import { quoteIdent, withDatabase } from '@app/database';
+import { quoteIdent, withDatabase } from '@app/dev-database';
 import { LogCapture, type LogLine } from './support/log-capture';
 import { type TestApp, signUp, startTestApp, uniqueEmail } from './support/test-app';
 

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { applyMigrations, quoteIdent, withDatabase } from '@app/database';
+import { applyMigrations, quoteIdent, withDatabase } from '@app/dev-database';
 import { type Listing, type PriceEntry, aListing } from './support/listings';
 import { type SignedIn, TEST_JWT_SECRET, type TestApp, signUp, startTestApp } from './support/test-app';
 

@@ -2,10 +2,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-// Relative, not @app/database: Jest loads global setup with Node's own require, without its module mapper.
-import { applyMigrations } from '../../libs/database/src/migrations';
-import { quoteIdent, withDatabase } from '../../libs/database/src/database-url';
-import { startEmbeddedPostgres } from '../../libs/database/src/embedded-postgres';
+// Relative, not @app/dev-database: Jest loads global setup with Node's own require, without its module mapper.
+import { applyMigrations } from '../../libs/dev-database/src/migrations';
+import { quoteIdent, withDatabase } from '../../libs/dev-database/src/database-url';
+import { startEmbeddedPostgres } from '../../libs/dev-database/src/embedded-postgres';
 
 /** Test databases are created, migrated and dropped per run; nothing else is ever dropped. */
 export const TEST_DATABASE_PATTERN = /^listing_test_[a-z0-9_]+$/;

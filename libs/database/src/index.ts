@@ -4,8 +4,5 @@ export * from './pool';
 export * from './database-availability';
 export * from './sql.service';
 export * from './read-replicas';
-export * from './database-url';
-export * from './embedded-postgres';
-export * from './migrations';
 export { Prisma } from './generated/prisma/client';
 export type { Listing, ListingPrice } from './generated/prisma/client';

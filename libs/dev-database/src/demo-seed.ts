@@ -4,8 +4,8 @@
  * so the seed writes a short description derived from the row instead. Prices were floats in euros;
  * all were whole numbers. Dates were UTC without a zone and are kept to the millisecond.
  */
-import type { PrismaClient } from '../libs/database/src/generated/prisma/client';
-import { hashPassword } from '../libs/auth/src/passwords';
+import { hashPassword } from '@app/auth';
+import type { PrismaService } from '@app/database';
 
 /**
  * The account that owns the demo listings in the embedded demo database (and only there: the seed
@@ -208,7 +208,7 @@ export function describeDemoListing(row: DemoListing): string {
  * entry, in one transaction, and only into an empty listing table, so restarting the demo never
  * duplicates them. Returns how many listings were inserted.
  */
-export async function seedDemoListings(prisma: PrismaClient): Promise<number> {
+export async function seedDemoListings(prisma: PrismaService): Promise<number> {
   const passwordHash = await hashPassword(DEMO_OWNER.password);
   return prisma.$transaction(async (tx) => {
     // Taken inside the transaction so two processes starting at once cannot both seed.
