@@ -36,4 +36,4 @@ EXPOSE 3000
 # Ready = the database (and Redis, when configured) answers and the process is not shutting down.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/apps/api/apps/api/src/main.js"]
+CMD ["node", "dist/apps/api/src/main.js"]

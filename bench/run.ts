@@ -8,7 +8,8 @@
  *     [--scenarios R1,W1,...] [--app-main path/to/main.js]
  *
  * --scenarios measures only the scenarios named. --app-main measures another build of the service as APP (a
- * variant under study, built elsewhere) against the same baseline; with it the service is not built here.
+ * variant under study, built elsewhere: its dist/apps/api/src/main.js, or dist/apps/api/apps/api/src/main.js
+ * for builds older than issue 17) against the same baseline; with it the service is not built here.
  *
  * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
  * Results: bench/results/latest.{json,md}, bench/results/ratios.svg (--smoke: bench/results/raw/smoke/);
@@ -30,7 +31,7 @@ import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites }
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..'); // node_modules/.cache/listing-bench/bench -> repository
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const RAW_DIR = path.join(RESULTS_DIR, 'raw'); // git-ignored
-const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
+const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
 const BASE_MAIN = path.join(__dirname, 'baseline', 'server.js');
 
 interface Options {

@@ -94,7 +94,7 @@ async function main(): Promise<number> {
   onCleanup('copy logs', () => Promise.resolve(copyLogs(workDir, artifacts)));
   const step = (what: string) => log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
 
-  const appMain = path.join(root, 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
+  const appMain = path.join(root, 'dist', 'apps', 'api', 'src', 'main.js');
   // The build runs while the databases are set up: both take a while, and mostly not the same resources.
   const built = o.skipBuild ? Promise.resolve() : run('npm', ['run', 'build'], { cwd: root, logPath: path.join(logDir, 'build.log'), timeoutMs: 300_000 });
   built.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
