@@ -10,7 +10,7 @@ export * from './pagination/page';
 export * from './pagination/paginated';
 export * from './config/app-config';
 export * from './config/app-config.module';
-export * from './config/environment';
+export { ConfigError } from './config/settings';
 export * from './http/id-param.pipe';
 export * from './http/trust-proxy';
 export * from './logging/logging';

@@ -1,6 +1,5 @@
 import { GoneException, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { type AppSettings, appSettings, decodeCursor, encodeCursor } from '@app/common';
+import { AppConfig, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
 import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
@@ -43,9 +42,9 @@ export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly sql: SqlService,
-    config: ConfigService<AppSettings, true>,
+    config: AppConfig,
   ) {
-    this.retentionMs = appSettings(config).changeFeedRetentionHours * 3_600_000;
+    this.retentionMs = config.changeFeedRetentionHours * 3_600_000;
   }
 
   /**
