@@ -13,6 +13,7 @@ export * from './config/app-config.module';
 export { ConfigError } from './config/settings';
 export * from './http/id-param.pipe';
 export * from './http/trust-proxy';
+export * from './http/health-routes';
 export * from './logging/logging';
 export * from './logging/request-id';
 export * from './logging/request-log';

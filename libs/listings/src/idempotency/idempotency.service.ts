@@ -1,4 +1,5 @@
-import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
+import { ValidationFailedException } from '@app/common';
 import { SqlService, type SqlTransaction, type Statement } from '@app/database';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from './idempotency-key';
 
@@ -64,10 +65,10 @@ export class IdempotencyService {
     const [stored] = await tx.query<StoredResponse>(FIND_IDEMPOTENCY_KEY, [ownerId, request.key]);
     if (stored) {
       if (stored.request_hash !== request.hash) {
-        throw new UnprocessableEntityException({
-          message: 'This Idempotency-Key was already used with a different request body: use a new key for a new request',
-          errors: [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
-        });
+        throw new ValidationFailedException(
+          [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
+          'This Idempotency-Key was already used with a different request body: use a new key for a new request',
+        );
       }
       return { status: stored.status, body: stored.response as T, replayed: true };
     }
