@@ -142,8 +142,10 @@ export function readSettings<S extends SettingsSchema>(schema: S, env: Record<st
     }
   };
 
+  // Every value first, so that each variable's own problem comes before the rules that involve several.
+  const values = new Map([...settings.keys()].map((name) => [name, attempt(() => resolve(name))]));
   for (const setting of settings.values()) {
-    const value = attempt(() => resolve(setting.name));
+    const value = values.get(setting.name);
     if (value === UNAVAILABLE) continue;
     for (const check of setting.checks) {
       const problem = attempt(() => check(value, get));
