@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@app/auth';
 import { ApiExceptionFilter, ApiValidationPipe, AppConfig, AppConfigModule, AppLogging } from '@app/common';
@@ -21,6 +22,8 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(logging.params),
+        // Periodic jobs (@Interval, @Cron) of every module: started once the application has bootstrapped, cleared before it shuts down.
+        ScheduleModule.forRoot(),
         DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts, replicaUrls: config.databaseReplicaUrls }),
         AuthModule.forRoot(),
         PricesModule,

@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AppSettings, appSettings } from '@app/common';
+import { AppConfig } from '@app/common';
 import { AdminUsersController } from './admin-users.controller';
 import { AUTH_SETTINGS, AuthService, AuthSettings } from './auth.service';
 import { AuthController } from './auth.controller';
@@ -19,7 +18,7 @@ import { UsersService } from './users/users.service';
 
 @Module({})
 export class AuthModule {
-  /** Settings come from the global ConfigService (AppConfigModule). */
+  /** Settings come from the global AppConfig (AppConfigModule). */
   static forRoot(): DynamicModule {
     return {
       module: AuthModule,
@@ -29,9 +28,8 @@ export class AuthModule {
         // With REDIS_URL the counters live in Redis, so every instance behind the load balancer
         // counts against one limit; without it, in this process' memory (right for one instance).
         ThrottlerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: async (configService: ConfigService<AppSettings, true>) => {
-            const { auth, redisUrl, redisKeyPrefix } = appSettings(configService);
+          inject: [AppConfig],
+          useFactory: async ({ auth, redisUrl, redisKeyPrefix }: AppConfig) => {
             return {
               // Closed by its onApplicationShutdown: it becomes the ThrottlerStorage provider's instance.
               storage: redisUrl ? await RedisThrottlerStorage.connect(redisUrl, redisKeyPrefix) : undefined,
@@ -46,9 +44,8 @@ export class AuthModule {
       providers: [
         {
           provide: AUTH_SETTINGS,
-          inject: [ConfigService],
-          useFactory: (configService: ConfigService<AppSettings, true>): AuthSettings => {
-            const config = appSettings(configService);
+          inject: [AppConfig],
+          useFactory: (config: AppConfig): AuthSettings => {
             return {
               // The key is built once here (see AccessTokens), never per request.
               accessTokens: new AccessTokens(resolveJwtSecret(config), config.auth.accessTokenTtlSeconds),

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { isUniqueViolation } from '@app/database';
 import type { PrismaClient } from '../../database/src/generated/prisma/client';
 import { hashPassword } from './passwords';
 
@@ -45,7 +46,7 @@ export async function ensureAdmin(prisma: PrismaClient, email: string, password:
     } catch (error) {
       // Registered between our read and our insert (only through another path than POST /auth/register,
       // which refuses this address): the same case as an existing account.
-      if ((error as { code?: string }).code !== 'P2002') throw error;
+      if (!isUniqueViolation(error)) throw error;
       existing = await findAccount(prisma, normalised);
       if (!existing) throw error;
     }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { AppSettings, appSettings } from '@app/common';
+import { AppConfig } from '@app/common';
 import { DatabaseAvailability } from '@app/database';
 
 /**
@@ -16,9 +15,9 @@ export class DatabaseHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly availability: DatabaseAvailability,
-    config: ConfigService<AppSettings, true>,
+    config: AppConfig,
   ) {
-    this.timeoutMs = appSettings(config).databaseTimeouts.acquireMs;
+    this.timeoutMs = config.databaseTimeouts.acquireMs;
   }
 
   async check(key = 'database') {

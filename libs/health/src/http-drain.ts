@@ -3,7 +3,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrorBody, RETRY_AFTER_SECONDS } from '@app/common';
+import { ApiErrorBody, RETRY_AFTER_SECONDS, isHealthRoute } from '@app/common';
 
 /** What a drain did, for the shutdown log. */
 export interface DrainReport {
@@ -17,9 +17,6 @@ export interface DrainReport {
   cut: number;
   elapsedMs: number;
 }
-
-/** Health routes keep answering during a drain: liveness stays 200, readiness says it is shutting down. */
-const isHealthRoute = (url: string) => url === '/health' || url.startsWith('/health/');
 
 /**
  * Graceful shutdown of the HTTP side. `drain()` stops accepting connections at once, lets every
@@ -52,6 +49,7 @@ export class HttpDrain implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       this.track(request, reply);
+      // Health routes keep answering during a drain: liveness stays 200, readiness says it is shutting down.
       if (this.draining && !isHealthRoute(request.url)) {
         this.report.refused += 1;
         const body: ApiErrorBody = { message: 'The service is shutting down: retry the request' };

@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
-import { AppSettings, appSettings } from '@app/common';
+import { AppConfig } from '@app/common';
 
 /** How long a PING may take before Redis counts as impaired. */
 const PING_TIMEOUT_MS = 1_000;
@@ -22,9 +21,8 @@ export class RedisHealthIndicator implements OnModuleInit, OnApplicationShutdown
 
   constructor(
     private readonly indicators: HealthIndicatorService,
-    config: ConfigService<AppSettings, true>,
+    { redisUrl, redisKeyPrefix }: AppConfig,
   ) {
-    const { redisUrl, redisKeyPrefix } = appSettings(config);
     if (!redisUrl) return;
     this.redis = new Redis(redisUrl, {
       connectionName: `${redisKeyPrefix}health`,

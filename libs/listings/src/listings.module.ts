@@ -5,12 +5,13 @@ import { ChangeFeedService } from './change-feed/change-feed.service';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { ListingsController } from './listings.controller';
 import { ListingsService } from './listings.service';
+import { RetentionPurgeJob } from './retention-purge.job';
 import { AdminListingsController, MyListingsController } from './owner-listings.controller';
 
 @Module({
   imports: [PricesModule],
   controllers: [ChangeFeedController, ListingsController, MyListingsController, AdminListingsController],
-  providers: [ListingsService, ChangeFeedService, IdempotencyService],
+  providers: [ListingsService, ChangeFeedService, IdempotencyService, RetentionPurgeJob],
   exports: [ListingsService, ChangeFeedService, IdempotencyService],
 })
 export class ListingsModule {}

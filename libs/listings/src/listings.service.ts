@@ -1,6 +1,6 @@
-import { ForbiddenException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { type AuthenticatedUser, isAdmin } from '@app/auth';
-import { Page, toPage } from '@app/common';
+import { Page, ValidationFailedException, toPage } from '@app/common';
 import { PrismaService, type ReadSource, SqlService, type SqlTransaction, namedStatement } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';
@@ -127,7 +127,7 @@ export class ListingsService {
   async transferOwnership(id: number, newOwnerId: number): Promise<{ id: number; owner_id: number }> {
     return this.prisma.$transaction(async (tx) => {
       const owner = await tx.user.findUnique({ where: { id: newOwnerId }, select: { id: true } });
-      if (!owner) throw new UnprocessableEntityException({ message: 'Validation failed', errors: [{ field: 'owner_id', message: `user ${newOwnerId} does not exist` }] });
+      if (!owner) throw new ValidationFailedException([{ field: 'owner_id', message: `user ${newOwnerId} does not exist` }]);
       const updated = await tx.listing.updateMany({ where: { id }, data: { ownerId: newOwnerId } });
       if (updated.count === 0) throw new NotFoundException(`Listing ${id} not found`);
       return { id, owner_id: newOwnerId };

@@ -3,12 +3,11 @@ import { Page, decodeCursor, encodeCursor, isIsoTimestamp, toPage } from '@app/c
 import { type ReadSource, SqlService, type SqlTransaction, type Statement, namedStatement } from '@app/database';
 import { PRICE_PAGE_DEFAULT, PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
+import { type PriceEntryRow, toPriceEntryView } from './price-entry.mapper';
 
 /** As node-postgres returns them: bigint and numeric as strings (exact), timestamptz as Date. */
-interface PriceRow {
+interface PriceRow extends PriceEntryRow {
   id: string;
-  price_eur: string;
-  created_date: Date;
   /** The listing's history version (HISTORY_VERSION), read by the same statement as the page. */
   version: string | null;
 }
@@ -118,11 +117,6 @@ export class PriceHistoryService {
       version,
     };
   }
-}
-
-function toPriceEntryView(row: PriceRow): PriceEntryView {
-  // Whole euros up to 10^12: exact as a JS number.
-  return { price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() };
 }
 
 function parsePosition(raw: Record<string, unknown>): HistoryPosition | undefined {

@@ -4,6 +4,7 @@ import { type ReadSource, SqlService, type Statement } from '@app/database';
 import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceSummaryView } from './dto/price-summary.view';
+import { type PriceEntryRow, toPriceEntryView } from './price-entry.mapper';
 import { type PriceChartColumn, layoutPriceChart, renderPriceChart } from './price-chart';
 
 /** The price summary columns of a listing row (see schema.prisma); NUMERIC as exact decimal strings. */
@@ -19,11 +20,6 @@ interface SummaryRow {
   price_changed_date: Date | null;
   change_since_first_pct: string | null;
   change_since_previous_pct: string | null;
-}
-
-interface EntryRow {
-  price_eur: string;
-  created_date: Date;
 }
 
 interface ColumnRow {
@@ -100,9 +96,9 @@ export class PriceInsightsService {
 
   /** The entry in force at `instant`: the newest one created at or before it. */
   async priceAt(listingId: number, instant: QueryInstantValue, from: ReadSource): Promise<PriceEntryView> {
-    const [entry] = await this.sql.read<EntryRow>(from, PRICE_AT, [listingId, instant.atOrBefore]);
-    if (entry) return toEntryView(entry);
-    const [first] = await this.sql.read<EntryRow>(from, FIRST_PRICE, [listingId]);
+    const [entry] = await this.sql.read<PriceEntryRow>(from, PRICE_AT, [listingId, instant.atOrBefore]);
+    if (entry) return toPriceEntryView(entry);
+    const [first] = await this.sql.read<PriceEntryRow>(from, FIRST_PRICE, [listingId]);
     if (!first) throw new NotFoundException(`Listing ${listingId} not found`);
     throw new NotFoundException(
       `Listing ${listingId} had no price yet at ${instant.atOrBefore.toISOString()}: its first price dates from ${first.created_date.toISOString()}`,
@@ -157,10 +153,6 @@ export class PriceInsightsService {
     if (!row) throw new NotFoundException(`Listing ${listingId} not found`);
     return row;
   }
-}
-
-function toEntryView(row: EntryRow): PriceEntryView {
-  return { price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() };
 }
 
 /** Key order is part of the wire format (the benchmark's baseline repeats it byte for byte). */

@@ -16,12 +16,12 @@ const USAGE = 'usage: npm run admin:create -- --email EMAIL [--password PASSWORD
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, 'promote-existing': { type: 'boolean' } } });
-  const email = values.email ?? process.env.ADMIN_EMAIL;
-  const password = values.password ?? process.env.ADMIN_PASSWORD;
+  const config = loadConfig();
+  const email = values.email ?? config.auth.adminEmail;
+  const password = values.password ?? config.auth.adminPassword;
   const promoteExisting = values['promote-existing'] === true;
   if (!email || (!password && !promoteExisting)) throw new Error(USAGE);
   if (password !== undefined && (password.length < 8 || password.length > 256)) throw new Error('the password must be 8 to 256 characters');
-  const config = loadConfig();
   const database = await prepareDatabase(config);
   const prisma = PrismaService.standalone({ url: database.url, poolSize: 1 });
   const normalised = email.trim().toLowerCase();

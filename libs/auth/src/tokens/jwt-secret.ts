@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppConfig } from '@app/common';
 
 /**
- * JWT_SECRET when set (required in production, checked by loadConfig). Otherwise, for the demo and
+ * JWT_SECRET when set (required in production, checked by the config schema). Otherwise, for the demo and
  * development: a random secret generated once and kept in DATA_DIR/jwt-secret, so tokens survive a
  * restart but no secret is ever shipped in the repository.
  */

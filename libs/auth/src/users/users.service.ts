@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { PrismaService, SqlService } from '@app/database';
+import { PrismaService, SqlService, isUniqueViolation } from '@app/database';
 import { AuthenticatedUser, Role } from '../authenticated-user';
 import { AdminUserView, UserView } from '../dto/user.view';
 import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from '../dto/admin.dto';
@@ -48,7 +48,7 @@ export class UsersService {
     try {
       return toUserView(await this.prisma.user.create({ data: { email, passwordHash }, select: USER_COLUMNS }));
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') throw new ConflictException('An account with this email already exists');
+      if (isUniqueViolation(error)) throw new ConflictException('An account with this email already exists');
       throw error;
     }
   }

@@ -1,8 +1,11 @@
-import { loadConfig } from './app-config';
-import { ConfigError } from './environment';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { APP_CONFIG_SCHEMA, AppConfig, CONFIG_VARIABLES, loadConfig } from './app-config';
+import { ConfigError, integer, readSettings, text } from './settings';
 
 describe('loadConfig', () => {
   it('has working defaults for the embedded demo', () => {
+    expect(loadConfig({})).toBeInstanceOf(AppConfig);
     expect(loadConfig({})).toEqual({
       nodeEnv: 'development',
       host: '127.0.0.1',
@@ -128,3 +131,44 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: '', UNRELATED: 'x' })).toMatchObject({ port: 3000, logLevel: 'log' });
   });
 });
+
+describe('the README configuration table', () => {
+  it('lists exactly the variables of the schema', () => {
+    const readme = readFileSync(path.join(__dirname, '../../../../README.md'), 'utf8');
+    const section = /^## Configuration\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    const firstCells = section.split('\n').filter((line) => line.startsWith('| `')).map((line) => line.split('|')[1]);
+    const listed = firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]));
+    expect(listed.length).toBeGreaterThan(0);
+    expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+});
+
+describe('readSettings', () => {
+  const PER_HOUR = integer('PER_HOUR', 1, 100).default(10);
+  const schema = {
+    perHour: PER_HOUR,
+    perDay: integer('PER_DAY', 1, 10_000)
+      .default((get) => 24 * get(PER_HOUR))
+      .check((perDay, get) => (perDay >= get(PER_HOUR) ? undefined : 'must be at least PER_HOUR')),
+    label: { name: text('LABEL') },
+  };
+
+  it('builds the typed object, defaults computed from other settings included', () => {
+    expect(readSettings(schema, {})).toEqual({ perHour: 10, perDay: 240, label: { name: undefined } });
+    expect(readSettings(schema, { PER_HOUR: '2', LABEL: 'x' })).toEqual({ perHour: 2, perDay: 48, label: { name: 'x' } });
+    expect(() => readSettings(schema, { PER_HOUR: '20', PER_DAY: '5' })).toThrow(new ConfigError(['PER_DAY must be at least PER_HOUR']));
+  });
+
+  it('names a bad variable once: what depends on it is skipped', () => {
+    expect(() => readSettings(schema, { PER_HOUR: 'ten', PER_DAY: '5' })).toThrow(new ConfigError(['PER_HOUR must be an integer from 1 to 100, got "ten"']));
+  });
+
+  it('refuses a schema that declares a variable twice', () => {
+    expect(() => readSettings({ a: text('SAME'), b: { c: text('SAME') } }, {})).toThrow('SAME is declared twice');
+  });
+
+  it('is what the application schema is read with', () => {
+    expect(readSettings(APP_CONFIG_SCHEMA, { PORT: '81' })).toEqual({ ...loadConfig({ PORT: '81' }) });
+  });
+});
+

@@ -1,107 +1,103 @@
-import { DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT, EnvironmentVariables, validateEnvironment } from './environment';
+import { Setting, commaSeparated, configClass, flag, integer, invalid, matching, oneOf, readSettings, settingsOf, text, valid } from './settings';
 
 /**
- * Configuration, read once from the environment and validated at startup (class-validator schema in
- * environment.ts): a bad value stops the process with one line naming the variable, instead of failing
- * on the first request. main.ts reads it before Nest starts, because where the database is (embedded
- * or DATABASE_URL) must be known before the application module is built; AppConfigModule then serves
- * the same object through @nestjs/config's ConfigService.
+ * The service's settings: every environment variable it reads, with its type, its checks and its
+ * default, in one place; the typed configuration (AppConfig) is inferred from it. A new setting is one
+ * entry here plus its row in the README's configuration table (a test compares the two).
+ *
+ * Read once, at startup: a bad value stops the process with one line naming every bad variable, instead
+ * of failing on the first request. main.ts reads it before Nest starts, because where the database is
+ * (embedded or DATABASE_URL) must be known before the application module is built; AppConfigModule
+ * then provides the same object to every module, injected by its class.
  */
-export interface AppConfig {
-  nodeEnv: 'development' | 'production' | 'test';
-  host: string;
-  port: number;
+
+/** HS256 needs a key at least as long as its output (RFC 7518 §3.2). */
+export const MIN_JWT_SECRET_BYTES = 32;
+
+// Settings that others' defaults or checks read.
+const NODE_ENV = oneOf('NODE_ENV', ['development', 'production', 'test']).default('development');
+const ADMIN_EMAIL = text('ADMIN_EMAIL');
+const ADMIN_PASSWORD = matching('ADMIN_PASSWORD', /^[\s\S]{8,256}$/u, 'must be 8 to 256 characters');
+/** Per account and client address (a refresh token: per token). */
+const AUTH_RATE_LIMIT_PER_ACCOUNT = integer('AUTH_RATE_LIMIT_PER_ACCOUNT', 1, 100_000).default(5);
+
+export const APP_CONFIG_SCHEMA = {
+  nodeEnv: NODE_ENV,
+  host: text('HOST').default('127.0.0.1'),
+  port: integer('PORT', 0, 65_535).default(3000),
   /** Unset: the service starts its own embedded PostgreSQL under `dataDir`. */
-  databaseUrl?: string;
-  databasePoolSize: number;
-  /** Read replicas for public reads (empty: everything goes to the primary). */
-  databaseReplicaUrls: string[];
+  databaseUrl: matching('DATABASE_URL', /^postgres(ql)?:\/\/[^/]+\/[^/?]+/, 'must look like postgresql://user:password@host:5432/database'),
+  databasePoolSize: integer('DATABASE_POOL_SIZE', 1, 200).default(10),
+  /** Read replicas for public reads, comma-separated (empty: everything goes to the primary). */
+  databaseReplicaUrls: matching(
+    'DATABASE_REPLICA_URL',
+    /^postgres(ql)?:\/\/[^/,]+\/[^/?,]+[^,]*(,\s*postgres(ql)?:\/\/[^/,]+\/[^/?,]+[^,]*)*$/,
+    'must be one or more comma-separated URLs like postgresql://user:password@replica:5432/database',
+    commaSeparated,
+  ).default([]),
   /** Bounds on how long a request waits for the database before it is answered 503. */
-  databaseTimeouts: DatabaseTimeouts;
+  databaseTimeouts: {
+    /** Opening a new connection. */
+    connectMs: integer('DATABASE_CONNECT_TIMEOUT_MS', 100, 600_000).default(5_000),
+    /** Waiting for a free connection of the pool. */
+    acquireMs: integer('DATABASE_ACQUIRE_TIMEOUT_MS', 100, 600_000).default(5_000),
+    /** One statement (PostgreSQL's statement_timeout). */
+    statementMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 100, 3_600_000).default(15_000),
+  },
   /** Unset: rate-limit counters live in process memory (right for one instance). */
-  redisUrl?: string;
-  /** Prefix of every Redis key this deployment writes. */
-  redisKeyPrefix: string;
+  redisUrl: matching('REDIS_URL', /^rediss?:\/\/\S+$/, 'must look like redis://host:6379'),
+  /** Prefix of every Redis key this deployment writes: deployments (staging and production, test runs) can share one Redis. */
+  redisKeyPrefix: matching('REDIS_KEY_PREFIX', /^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits or : _ . -').default('listing-api:'),
   /** Fastify's trustProxy: false (off), a hop count, or the proxies' addresses / CIDR ranges. */
-  trustProxy: false | number | string[];
+  trustProxy: matching(
+    'TRUST_PROXY',
+    /^(\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/,
+    'must be a hop count (like 1) or a comma-separated list of proxy addresses or CIDR ranges (like 10.0.0.0/8,127.0.0.1)',
+    (raw): false | number | string[] => (/^\d+$/.test(raw) ? Number(raw) : commaSeparated(raw)),
+  ).default(false),
   /** How long SIGTERM waits for requests in flight before the process exits anyway. */
-  shutdownTimeoutMs: number;
-  dataDir: string;
-  bodyLimitBytes: number;
-  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000),
+  dataDir: text('DATA_DIR').default('.data'),
+  bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024).default(100 * 1024),
+  logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug']).default('log'),
   /** Swagger UI and the OpenAPI document under /docs: on, except in production unless asked for. */
-  swaggerEnabled: boolean;
-  auth: AuthConfig;
-  /** How long the change feed keeps its events (GET /listings/changes). */
-  changeFeedRetentionHours: number;
-}
+  swaggerEnabled: flag('SWAGGER_ENABLED').default((get) => get(NODE_ENV) !== 'production'),
+  auth: {
+    /** Required in production. Unset otherwise: a secret generated once and kept in DATA_DIR/jwt-secret. */
+    jwtSecret: Setting.optional('JWT_SECRET', (raw) =>
+      Buffer.byteLength(raw) >= MIN_JWT_SECRET_BYTES ? valid(raw) : invalid(`must be at least ${MIN_JWT_SECRET_BYTES} bytes (try: openssl rand -base64 48)`),
+    ).check((secret, get) => (secret === undefined && get(NODE_ENV) === 'production' ? 'is required when NODE_ENV=production' : undefined)),
+    accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL_SECONDS', 30, 86_400).default(900),
+    refreshTokenTtlSeconds: integer('REFRESH_TOKEN_TTL_SECONDS', 60, 365 * 86_400).default(30 * 86_400),
+    /** With adminPassword: this account exists and is an active admin after startup. */
+    adminEmail: ADMIN_EMAIL.check((_email, get) => (get.isSet(ADMIN_EMAIL) !== get.isSet(ADMIN_PASSWORD) ? 'and ADMIN_PASSWORD must be set together' : undefined)),
+    adminPassword: ADMIN_PASSWORD,
+    /** Attempts per minute at login, register and refresh (each route counted apart), per client IP. */
+    rateLimitPerIp: integer('AUTH_RATE_LIMIT_PER_IP', 1, 100_000).default(20),
+    /** The same, per account and client IP together (a refresh token: per token), so a stranger cannot lock the owner out. */
+    rateLimitPerAccount: AUTH_RATE_LIMIT_PER_ACCOUNT,
+    /**
+     * The same, per account from all addresses together: what a guess spread over many addresses gets.
+     * Ten addresses' worth by default (50): fewer addresses are stopped by their own limits first. At or
+     * below the per-address limit, one address would reach it: its owner locked out again.
+     */
+    rateLimitPerAccountCeiling: integer('AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING', 1, 1_000_000)
+      .default((get) => 10 * get(AUTH_RATE_LIMIT_PER_ACCOUNT))
+      .check((ceiling, get) => {
+        const perAccount = get(AUTH_RATE_LIMIT_PER_ACCOUNT);
+        return ceiling > perAccount ? undefined : `must be greater than AUTH_RATE_LIMIT_PER_ACCOUNT (${perAccount}), got "${ceiling}"`;
+      }),
+  },
+  /** How long the change feed keeps its events (GET /listings/changes): an older cursor must resynchronise (410). */
+  changeFeedRetentionHours: integer('CHANGE_FEED_RETENTION_HOURS', 1, 87_600).default(168),
+};
 
-export interface DatabaseTimeouts {
-  /** Opening a new connection. */
-  connectMs: number;
-  /** Waiting for a free connection of the pool. */
-  acquireMs: number;
-  /** One statement (PostgreSQL's statement_timeout). */
-  statementMs: number;
-}
+/** The settings, typed and validated: what modules inject (`constructor(private readonly config: AppConfig)`). */
+export class AppConfig extends configClass(APP_CONFIG_SCHEMA) {}
 
-export interface AuthConfig {
-  /** Unset outside production: a secret generated once and kept in DATA_DIR/jwt-secret. */
-  jwtSecret?: string;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  /** With adminPassword: this account exists and is an active admin after startup. */
-  adminEmail?: string;
-  adminPassword?: string;
-  /** Attempts per minute at login, register and refresh (each route counted apart), per client IP. */
-  rateLimitPerIp: number;
-  /** The same, per account and client IP together (a refresh token: per token), so a stranger cannot lock the owner out. */
-  rateLimitPerAccount: number;
-  /** The same, per account from all addresses together: what a guess spread over many addresses gets. */
-  rateLimitPerAccountCeiling: number;
-}
+/** Every environment variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = settingsOf(APP_CONFIG_SCHEMA).map((setting) => setting.name);
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  return toAppConfig(validateEnvironment(env));
-}
-
-/** The validated variables as typed settings, with the defaults the README's table lists. */
-export function toAppConfig(env: EnvironmentVariables): AppConfig {
-  const int = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
-  const list = (value: string | undefined) => (value === undefined ? [] : value.split(',').map((item) => item.trim()).filter(Boolean));
-  const nodeEnv = (env.NODE_ENV ?? 'development') as AppConfig['nodeEnv'];
-  const rateLimitPerAccount = int(env.AUTH_RATE_LIMIT_PER_ACCOUNT, DEFAULT_AUTH_RATE_LIMIT_PER_ACCOUNT);
-  return {
-    nodeEnv,
-    host: env.HOST ?? '127.0.0.1',
-    port: int(env.PORT, 3000),
-    databaseUrl: env.DATABASE_URL,
-    databasePoolSize: int(env.DATABASE_POOL_SIZE, 10),
-    databaseReplicaUrls: list(env.DATABASE_REPLICA_URL),
-    databaseTimeouts: {
-      connectMs: int(env.DATABASE_CONNECT_TIMEOUT_MS, 5_000),
-      acquireMs: int(env.DATABASE_ACQUIRE_TIMEOUT_MS, 5_000),
-      statementMs: int(env.DATABASE_STATEMENT_TIMEOUT_MS, 15_000),
-    },
-    redisUrl: env.REDIS_URL,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'listing-api:',
-    trustProxy: env.TRUST_PROXY === undefined ? false : /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : list(env.TRUST_PROXY),
-    shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
-    dataDir: env.DATA_DIR ?? '.data',
-    bodyLimitBytes: int(env.BODY_LIMIT_BYTES, 100 * 1024),
-    logLevel: (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'],
-    swaggerEnabled: env.SWAGGER_ENABLED === undefined ? nodeEnv !== 'production' : env.SWAGGER_ENABLED === 'true',
-    auth: {
-      jwtSecret: env.JWT_SECRET,
-      accessTokenTtlSeconds: int(env.ACCESS_TOKEN_TTL_SECONDS, 900),
-      refreshTokenTtlSeconds: int(env.REFRESH_TOKEN_TTL_SECONDS, 30 * 86_400),
-      adminEmail: env.ADMIN_EMAIL,
-      adminPassword: env.ADMIN_PASSWORD,
-      rateLimitPerIp: int(env.AUTH_RATE_LIMIT_PER_IP, 20),
-      rateLimitPerAccount,
-      // Ten addresses' worth (50 by default): fewer addresses are stopped by their own limits first.
-      rateLimitPerAccountCeiling: int(env.AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING, 10 * rateLimitPerAccount),
-    },
-    changeFeedRetentionHours: int(env.CHANGE_FEED_RETENTION_HOURS, 168),
-  };
+  return new AppConfig(readSettings(APP_CONFIG_SCHEMA, env));
 }

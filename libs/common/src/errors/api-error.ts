@@ -12,9 +12,13 @@ export interface ApiErrorBody {
   errors?: FieldError[];
 }
 
-/** 422: well-formed JSON whose content breaks the rules. */
+/**
+ * 422: well-formed input whose content breaks the rules, each broken field listed. Thrown by the
+ * validation pipe, and by services for rules only they can check (a field naming something that does
+ * not exist), so that every 422 has the same shape.
+ */
 export class ValidationFailedException extends HttpException {
-  constructor(errors: FieldError[]) {
-    super({ message: 'Validation failed', errors } satisfies ApiErrorBody, HttpStatus.UNPROCESSABLE_ENTITY);
+  constructor(errors: FieldError[], message = 'Validation failed') {
+    super({ message, errors } satisfies ApiErrorBody, HttpStatus.UNPROCESSABLE_ENTITY);
   }
 }

@@ -1,6 +1,9 @@
 import { HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { ValidationFailedException } from './api-error';
-import { toErrorResponse } from './api-exception.filter';
+import { ApiExceptionFilter, toErrorResponse } from './api-exception.filter';
+
+const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { errno: -111, code, syscall: 'connect', address: '127.0.0.1', port: 5432 });
+const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 
 describe('toErrorResponse', () => {
   const logger = { error: jest.fn() } as unknown as Logger;
@@ -32,5 +35,30 @@ describe('toErrorResponse', () => {
     const result = toErrorResponse(new Error('password=hunter2 at db'), logger);
     expect(result).toEqual({ status: 500, body: { message: 'Internal server error' } });
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('hunter2'));
+  });
+});
+
+describe('database failures over HTTP', () => {
+  const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
+
+  it('are a 503 with Retry-After and a message, not a 500, and are not logged per request', () => {
+    expect(toErrorResponse(socketError('ECONNREFUSED'), logger)).toEqual({
+      status: 503,
+      body: { message: 'The database is unavailable: retry shortly' },
+      retryAfter: expect.any(Number),
+      databaseUnavailable: 'connection failed (ECONNREFUSED)',
+    });
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('are reported to the outage reporter, which logs the outage once', () => {
+    const reporter = { failed: jest.fn() };
+    const reply = { status: jest.fn(), header: jest.fn(), send: jest.fn() };
+    for (const method of ['status', 'header'] as const) reply[method].mockReturnValue(reply);
+    const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ id: 'request-1' }) }) };
+    new ApiExceptionFilter(reporter).catch(pgError('57P01', 'terminating connection due to administrator command'), host as never);
+    expect(reporter.failed).toHaveBeenCalledWith('server shutting down (57P01)');
+    expect(reply.status).toHaveBeenCalledWith(503);
+    expect(reply.header).toHaveBeenCalledWith('retry-after', expect.stringMatching(/^\d+$/));
   });
 });

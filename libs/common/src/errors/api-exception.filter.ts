@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type DatabaseErrorKind, databaseErrorKind, databaseUnavailableCause } from '@app/database';
 import { ApiErrorBody } from './api-error';
-import { DATABASE_OUTAGE_REPORTER, type DatabaseOutageReporter, RETRY_AFTER_SECONDS, databaseUnavailableCause } from './database-unavailable';
+import { DATABASE_OUTAGE_REPORTER, type DatabaseOutageReporter, RETRY_AFTER_SECONDS } from './database-unavailable';
 
 interface FastifyLikeError {
   code?: string;
@@ -9,13 +10,12 @@ interface FastifyLikeError {
   message?: string;
 }
 
-/** Prisma known-request errors that a client can cause, and what they mean over HTTP. */
-const PRISMA_STATUS: Record<string, { status: number; message: string }> = {
-  P2002: { status: HttpStatus.CONFLICT, message: 'A resource with the same unique value already exists' },
-  P2003: { status: HttpStatus.CONFLICT, message: 'The operation refers to a resource that does not exist or is still referenced' },
-  P2025: { status: HttpStatus.NOT_FOUND, message: 'Resource not found' },
-  // No pooled connection within the transaction's maxWait: the service is overloaded, not the client wrong.
-  P2028: { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The service is busy, retry shortly' },
+/** Database errors a request can cause (classified by libs/database), as HTTP answers. */
+const DATABASE_ERROR_STATUS: Record<DatabaseErrorKind, { status: number; message: string }> = {
+  'unique-violation': { status: HttpStatus.CONFLICT, message: 'A resource with the same unique value already exists' },
+  'missing-reference': { status: HttpStatus.CONFLICT, message: 'The operation refers to a resource that does not exist or is still referenced' },
+  'not-found': { status: HttpStatus.NOT_FOUND, message: 'Resource not found' },
+  'transaction-wait': { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The service is busy, retry shortly' },
 };
 
 /** Fastify's own errors (raised before a route handler runs) with the message a client should read. */
@@ -52,9 +52,9 @@ export function toErrorResponse(exception: unknown, logger: Logger, requestId?: 
     const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
     return { status, body: errors ? { message: text, errors } : { message: text } };
   }
-  const error = exception as FastifyLikeError;
-  if (typeof error?.code === 'string' && error.code in PRISMA_STATUS) {
-    const mapped = PRISMA_STATUS[error.code];
+  const kind = databaseErrorKind(exception);
+  if (kind) {
+    const mapped = DATABASE_ERROR_STATUS[kind];
     const retryAfter = mapped.status === 503 ? { retryAfter: RETRY_AFTER_SECONDS } : {};
     return { status: mapped.status, body: { message: mapped.message }, ...retryAfter };
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
+import { isHealthRoute } from '../http/health-routes';
 import { REQUEST_ID_HEADER } from './request-id';
 
 /** One line per request, as JSON (field names are what operators query by). */
@@ -17,9 +18,6 @@ export interface RequestLine {
   /** Set when the request carried a valid access token (request.user, from JwtStrategy). */
   userId?: number;
 }
-
-/** Load balancers poll these every few seconds: their lines are debug, not info. */
-const isHealthRoute = (route: string | null) => route !== null && (route === '/health' || route.startsWith('/health/'));
 
 export function requestLine(request: FastifyRequest, reply: FastifyReply): RequestLine {
   const query = request.url.indexOf('?');
@@ -52,6 +50,7 @@ export function logRequests(fastify: FastifyInstance, logger: Pino): void {
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
+    // Load balancers poll the health routes every few seconds: their lines are debug, not info.
     const level = isHealthRoute(request.routeOptions.url ?? null) ? 'debug' : 'info';
     if (logger.isLevelEnabled(level)) logger[level](requestLine(request, reply), 'request completed');
     done();

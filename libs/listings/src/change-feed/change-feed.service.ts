@@ -1,6 +1,5 @@
-import { GoneException, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { type AppSettings, appSettings, decodeCursor, encodeCursor } from '@app/common';
+import { GoneException, Injectable } from '@nestjs/common';
+import { AppConfig, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
 import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
@@ -27,8 +26,6 @@ interface EventRow {
   tx: string;
 }
 
-const PURGE_EVERY_MS = 3_600_000;
-
 /**
  * The change feed of listings: every committed create, replace and delete, exactly once and in commit
  * order (see change-feed.statements.ts for why the order is (tx, sequence) and why it never skips).
@@ -36,16 +33,14 @@ const PURGE_EVERY_MS = 3_600_000;
  * asks: a replica's snapshot has its own horizon, and positions must be compared on one server.
  */
 @Injectable()
-export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(ChangeFeedService.name);
+export class ChangeFeedService {
   private readonly retentionMs: number;
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly sql: SqlService,
-    config: ConfigService<AppSettings, true>,
+    config: AppConfig,
   ) {
-    this.retentionMs = appSettings(config).changeFeedRetentionHours * 3_600_000;
+    this.retentionMs = config.changeFeedRetentionHours * 3_600_000;
   }
 
   /**
@@ -86,23 +81,9 @@ export class ChangeFeedService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** Deletes the events older than the retention. Runs every hour on each instance (idempotent). */
+  /** Deletes the events older than the retention (idempotent). Run by RetentionPurgeJob. */
   async purgeExpired(now = new Date()): Promise<void> {
     await this.sql.query(PURGE_EVENTS, [new Date(now.getTime() - this.retentionMs)]);
-  }
-
-  /** Purges once at startup (an instance may have been down for a while), then every hour. */
-  onModuleInit(): void {
-    const purge = () => {
-      this.purgeExpired().catch((error: unknown) => this.logger.warn(`Change feed purge failed: ${String(error)}`));
-    };
-    purge();
-    this.timer = setInterval(purge, PURGE_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 
   /** An event after this cursor may have been purged: the client must resynchronise from its source. */

@@ -1,4 +1,5 @@
-import { ConflictException, Injectable, Logger, OnModuleDestroy, OnModuleInit, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, Injectable } from '@nestjs/common';
+import { ValidationFailedException } from '@app/common';
 import { SqlService, type SqlTransaction, type Statement } from '@app/database';
 import { IDEMPOTENCY_KEY_TTL_HOURS } from './idempotency-key';
 
@@ -45,18 +46,13 @@ export const PURGE_IDEMPOTENCY_KEYS: Statement = {
   text: `DELETE FROM idempotency_key WHERE created_date < now() - ${TTL}`,
 };
 
-const PURGE_EVERY_MS = 3_600_000;
-
 /**
  * Idempotency-Key: the first response to a caller's key is stored in the same transaction as the write it
  * reports, so either both exist or neither does (a crash or an error rolls both back, and the retry runs
  * the write again). Errors are not stored: they changed nothing, and the retry may succeed.
  */
 @Injectable()
-export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(IdempotencyService.name);
-  private timer?: NodeJS.Timeout;
-
+export class IdempotencyService {
   constructor(private readonly sql: SqlService) {}
 
   /**
@@ -69,10 +65,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const [stored] = await tx.query<StoredResponse>(FIND_IDEMPOTENCY_KEY, [ownerId, request.key]);
     if (stored) {
       if (stored.request_hash !== request.hash) {
-        throw new UnprocessableEntityException({
-          message: 'This Idempotency-Key was already used with a different request body: use a new key for a new request',
-          errors: [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
-        });
+        throw new ValidationFailedException(
+          [{ field: 'Idempotency-Key', message: 'already used with a different request body' }],
+          'This Idempotency-Key was already used with a different request body: use a new key for a new request',
+        );
       }
       return { status: stored.status, body: stored.response as T, replayed: true };
     }
@@ -81,22 +77,8 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     return { status, body, replayed: false };
   }
 
-  /** Deletes the expired keys (through idempotency_key_created_date_idx). Every hour, on each instance. */
+  /** Deletes the expired keys (through idempotency_key_created_date_idx). Run by RetentionPurgeJob. */
   async purgeExpired(): Promise<void> {
     await this.sql.query(PURGE_IDEMPOTENCY_KEYS, []);
-  }
-
-  /** Purges once at startup (an instance may have been down for a while), then every hour. */
-  onModuleInit(): void {
-    const purge = () => {
-      this.purgeExpired().catch((error: unknown) => this.logger.warn(`Idempotency key purge failed: ${String(error)}`));
-    };
-    purge();
-    this.timer = setInterval(purge, PURGE_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 }

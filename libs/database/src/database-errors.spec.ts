@@ -1,6 +1,4 @@
-import { Logger } from '@nestjs/common';
-import { ApiExceptionFilter, toErrorResponse } from './api-exception.filter';
-import { databaseUnavailableCause } from './database-unavailable';
+import { databaseErrorKind, databaseUnavailableCause, isUniqueViolation } from './database-errors';
 
 /** The shapes below were captured from node-postgres 8.23, pg-pool 3.14 and Prisma 6.19 with @prisma/adapter-pg. */
 const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { errno: -111, code, syscall: 'connect', address: '127.0.0.1', port: 5432 });
@@ -43,27 +41,27 @@ describe('databaseUnavailableCause', () => {
   });
 });
 
-describe('database failures over HTTP', () => {
-  const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
-
-  it('are a 503 with Retry-After and a message, not a 500, and are not logged per request', () => {
-    expect(toErrorResponse(socketError('ECONNREFUSED'), logger)).toEqual({
-      status: 503,
-      body: { message: 'The database is unavailable: retry shortly' },
-      retryAfter: expect.any(Number),
-      databaseUnavailable: 'connection failed (ECONNREFUSED)',
-    });
-    expect(logger.error).not.toHaveBeenCalled();
+describe('databaseErrorKind', () => {
+  it.each([
+    ['P2002', 'unique-violation'],
+    ['P2003', 'missing-reference'],
+    ['P2025', 'not-found'],
+    ['P2028', 'transaction-wait'],
+  ])('classifies Prisma %s as %s', (code, kind) => {
+    expect(databaseErrorKind(prismaError(code, {}))).toBe(kind);
   });
 
-  it('are reported to the outage reporter, which logs the outage once', () => {
-    const reporter = { failed: jest.fn() };
-    const reply = { status: jest.fn(), header: jest.fn(), send: jest.fn() };
-    for (const method of ['status', 'header'] as const) reply[method].mockReturnValue(reply);
-    const host = { switchToHttp: () => ({ getResponse: () => reply, getRequest: () => ({ id: 'request-1' }) }) };
-    new ApiExceptionFilter(reporter).catch(pgError('57P01', 'terminating connection due to administrator command'), host as never);
-    expect(reporter.failed).toHaveBeenCalledWith('server shutting down (57P01)');
-    expect(reply.status).toHaveBeenCalledWith(503);
-    expect(reply.header).toHaveBeenCalledWith('retry-after', expect.stringMatching(/^\d+$/));
+  it.each([
+    ['an unavailable database', socketError('ECONNREFUSED')],
+    ['another Prisma error', prismaError('P2021', {})],
+    ['a code that is an Object.prototype property', Object.assign(new Error('odd'), { code: 'toString' })],
+    ['not an error', null],
+  ])('is undefined for %s', (_what, error) => {
+    expect(databaseErrorKind(error)).toBeUndefined();
+  });
+
+  it('tells a unique violation (an email already registered)', () => {
+    expect(isUniqueViolation(prismaError('P2002', { target: ['email'] }))).toBe(true);
+    expect(isUniqueViolation(prismaError('P2025', {}))).toBe(false);
   });
 });

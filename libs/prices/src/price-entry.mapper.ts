@@ -1,0 +1,12 @@
+import { PriceEntryView } from './dto/price-entry.view';
+
+/** An entry of the history as node-postgres returns it: NUMERIC as an exact decimal string, timestamptz as Date. */
+export interface PriceEntryRow {
+  price_eur: string;
+  created_date: Date;
+}
+
+export function toPriceEntryView(row: PriceEntryRow): PriceEntryView {
+  // Whole euros up to 10^12: exact as a JS number.
+  return { price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() };
+}
