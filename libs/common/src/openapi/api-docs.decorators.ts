@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiHeader, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiHeader, ApiParam, ApiResponse, DECORATORS } from '@nestjs/swagger';
 import { ApiErrorView, ValidationErrorView } from './error-views';
 
 /**
@@ -38,6 +38,33 @@ export function ApiErrors(...statuses: number[]) {
 
 export const ApiAccess = (access: 'public' | 'admin') => ApiExtension(ACCESS_EXTENSION, access);
 
+/** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
+export const ApiIdParam = (description = 'The listing id.') =>
+  ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });
+
+/** A documented response header (OpenAPI header object). */
+export interface ApiHeaderObject {
+  description: string;
+  schema: { type: 'string' | 'integer'; enum?: string[] };
+}
+
+/**
+ * Adds headers to the documented response `status` of a route, whatever the order of the decorators:
+ * `@ApiResponse()` merges a response shallowly (its `headers` replace those declared before, and a
+ * headers-only one would drop the response's type), so route decorators that contribute headers to a
+ * response another decorator describes (@Paginated(), @ConditionalGet()) go through this instead.
+ */
+export function ApiResponseHeaders(status: number, headers: Record<string, ApiHeaderObject>): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const method = descriptor.value as object;
+    const responses = (Reflect.getMetadata(DECORATORS.API_RESPONSE, method) ?? {}) as Record<string, { headers?: object; description?: string }>;
+    const declared = responses[status];
+    // A response not described yet gets its headers first, where `@ApiResponse({ headers })` puts them.
+    const response = declared ? { ...declared, headers: { ...declared.headers, ...headers } } : { headers, description: '' };
+    Reflect.defineMetadata(DECORATORS.API_RESPONSE, { ...responses, [status]: response }, method);
+  };
+}
+
 /** The Link header of every key-paginated list. */
 export const PAGINATION_LINK_HEADER = {
   Link: {
@@ -45,10 +72,6 @@ export const PAGINATION_LINK_HEADER = {
     schema: { type: 'string' as const },
   },
 };
-
-/** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
-export const ApiIdParam = (description = 'The listing id.') =>
-  ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });
 
 /** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
 export const CONDITIONAL_GET_HEADERS = {
