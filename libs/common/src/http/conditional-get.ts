@@ -154,14 +154,3 @@ export function ConditionalGet(resource: string, options: ConditionalGetOptions 
     ApiResponse({ status: 304, description: 'Not Modified: the representation the client has (If-None-Match) is current. No body.', headers: CONDITIONAL_GET_HEADERS }),
   );
 }
-
-/**
- * Sets ETag and Cache-Control, and when the request's If-None-Match matches, the 304 status: the handler
- * then returns nothing (Fastify sends a 304 without a body). Returns whether it answered 304.
- */
-export function answerNotModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
-  void reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
-  if (!ifNoneMatchMatches(request.headers['if-none-match'], etag)) return false;
-  void reply.status(304);
-  return true;
-}

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiHeader, ApiParam, ApiResponse, DECORATORS } from '@nestjs/swagger';
+import { ApiExtension, ApiParam, ApiResponse, DECORATORS } from '@nestjs/swagger';
 import { ApiErrorView, ValidationErrorView } from './error-views';
 
 /**
@@ -63,37 +63,4 @@ export function ApiResponseHeaders(status: number, headers: Record<string, ApiHe
     const response = declared ? { ...declared, headers: { ...declared.headers, ...headers } } : { headers, description: '' };
     Reflect.defineMetadata(DECORATORS.API_RESPONSE, { ...responses, [status]: response }, method);
   };
-}
-
-/** The Link header of every key-paginated list. */
-export const PAGINATION_LINK_HEADER = {
-  Link: {
-    description: 'When more results exist: `<url>; rel="next"` (RFC 8288), the URL of the next page with its cursor.',
-    schema: { type: 'string' as const },
-  },
-};
-
-/** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
-export const CONDITIONAL_GET_HEADERS = {
-  ETag: {
-    description: 'The version of this representation: send it back in `If-None-Match` to get a 304 while it is unchanged.',
-    schema: { type: 'string' as const },
-  },
-  'Cache-Control': {
-    description: '`no-cache`: clients may store the response, but must revalidate it (If-None-Match) before using it.',
-    schema: { type: 'string' as const },
-  },
-};
-
-/** The If-None-Match header of a conditional GET and its 304 response (RFC 9110). */
-export function ApiConditionalGet() {
-  return applyDecorators(
-    ApiHeader({
-      name: 'If-None-Match',
-      required: false,
-      description: 'ETags of representations the client has (a comma-separated list, weak comparison), or `*`: 304 when one is current.',
-      schema: { type: 'string' },
-    }),
-    ApiResponse({ status: 304, description: 'Not Modified: the representation the client has (If-None-Match) is current. No body.', headers: CONDITIONAL_GET_HEADERS }),
-  );
 }
