@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Public, ReadFrom, type AuthenticatedUser } from '@app/auth';
 import { ApiErrors, ApiIdParam, ConditionalGet, type Page, Paginated, ParseIdPipe } from '@app/common';
 import type { ReadSource } from '@app/database';
@@ -9,7 +8,8 @@ import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency/idempotency-key';
+import type { IdempotentRequest, IdempotentResult } from './idempotency/idempotency.service';
+import { Idempotent, IdempotencyKey } from './idempotency/idempotent-route';
 
 /** Reads are public (listings are published data); writes need a bearer token. */
 @ApiTags('listings')
@@ -59,31 +59,16 @@ export class ListingsController {
       '```sh\ncurl -si -X POST http://127.0.0.1:3000/listings -H "authorization: Bearer $TOKEN" -H "Idempotency-Key: $(uuidgen)" \\\n' +
       '  -H \'content-type: application/json\' -d @listing.json\n```',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: '1 to 255 visible ASCII characters (the quoted form `"..."` is accepted too): makes retries of this create safe for 24 hours.',
-    schema: { type: 'string', minLength: 1, maxLength: 257 },
-  })
   @ApiBody({ type: ListingWriteDto, examples: { listing: { value: EXAMPLE_LISTING_WRITE } } })
-  @ApiCreatedResponse({
-    type: ListingView,
-    example: EXAMPLE_LISTING,
-    headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } },
-  })
+  @ApiCreatedResponse({ type: ListingView, example: EXAMPLE_LISTING })
+  @Idempotent()
   @ApiErrors(409)
-  async create(
+  create(
     @Body() body: ListingWriteDto,
     @CurrentUser() caller: AuthenticatedUser,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ListingView> {
-    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
-    // The body as the client sent it (validated by now): the same request is the same JSON, whatever its key order.
-    const result = await this.listings.create(body, caller, key === undefined ? undefined : { key, hash: requestHash(request.body) });
-    if (result.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-    void reply.status(result.status);
-    return result.body;
+    @IdempotencyKey() idempotencyKey: () => IdempotentRequest | undefined,
+  ): Promise<IdempotentResult<ListingView>> {
+    return this.listings.create(body, caller, idempotencyKey());
   }
 
   @Put(':id')
