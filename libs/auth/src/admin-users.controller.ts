@@ -1,7 +1,6 @@
-import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, ApiIdParam, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, type Page, Paginated, ParseIdPipe } from '@app/common';
 import type { AuthenticatedUser } from './authenticated-user';
 import { CurrentUser, Roles } from './decorators';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
@@ -16,9 +15,10 @@ export class AdminUsersController {
 
   @Get()
   @ApiOperation({ operationId: 'admin-list-users', summary: 'List accounts', description: 'By ascending id, paginated by key.' })
-  @ApiOkResponse({ type: [AdminUserView], headers: PAGINATION_LINK_HEADER })
-  async list(@Query() query: UsersQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AdminUserView[]> {
-    return sendPage(request, reply, await this.users.list(query));
+  @ApiOkResponse({ type: [AdminUserView] })
+  @Paginated()
+  list(@Query() query: UsersQuery): Promise<Page<AdminUserView>> {
+    return this.users.list(query);
   }
 
   @Patch(':id')

@@ -1,15 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Public, ReadFrom, type AuthenticatedUser } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, PAGINATION_LINK_HEADER, ParseIdPipe, answerNotModified, entityTag, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, ConditionalGet, type Page, Paginated, ParseIdPipe } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { EXAMPLE_LISTING, EXAMPLE_LISTING_WRITE } from './dto/examples';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency/idempotency-key';
+import type { IdempotentRequest, IdempotentResult } from './idempotency/idempotency.service';
+import { Idempotent, IdempotencyKey } from './idempotency/idempotent-route';
 
 /** Reads are public (listings are published data); writes need a bearer token. */
 @ApiTags('listings')
@@ -20,14 +20,10 @@ export class ListingsController {
   @Public()
   @Get()
   @ApiOperation({ operationId: 'get-listings', summary: 'Get all listings', description: 'One page of listings, by ascending id. Follow the Link header for the next page.' })
-  @ApiOkResponse({ type: [ListingView], headers: PAGINATION_LINK_HEADER, example: [EXAMPLE_LISTING] })
-  async list(
-    @Query() query: ListingsQuery,
-    @ReadFrom() from: ReadSource,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ListingView[]> {
-    return sendPage(request, reply, await this.listings.list(query, from));
+  @ApiOkResponse({ type: [ListingView], example: [EXAMPLE_LISTING] })
+  @Paginated()
+  list(@Query() query: ListingsQuery, @ReadFrom() from: ReadSource): Promise<Page<ListingView>> {
+    return this.listings.list(query, from);
   }
 
   @Public()
@@ -40,20 +36,13 @@ export class ListingsController {
       'Conditional: send the ETag back in If-None-Match to get a 304 while the listing is unchanged.\n\n' +
       '```sh\ncurl -si http://127.0.0.1:3000/listings/12 -H \'If-None-Match: "Xq3…"\'\n```',
   })
-  @ApiOkResponse({ type: ListingView, example: EXAMPLE_LISTING, headers: CONDITIONAL_GET_HEADERS })
-  @ApiConditionalGet()
+  @ApiOkResponse({ type: ListingView, example: EXAMPLE_LISTING })
+  @ConditionalGet('listing')
   @ApiErrors(404)
-  async get(
-    @Param('id', ParseIdPipe) id: number,
-    @ReadFrom() from: ReadSource,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ListingView | undefined> {
-    const listing = await this.listings.get(id, from);
-    // One primary-key read either way: the tag is a hash of the representation itself, so it changes
-    // exactly when the body does (every field, updated_date included).
-    if (answerNotModified(request, reply, entityTag('listing', JSON.stringify(listing)))) return undefined;
-    return listing;
+  get(@Param('id', ParseIdPipe) id: number, @ReadFrom() from: ReadSource): Promise<ListingView> {
+    // One primary-key read either way: the tag hashes the representation itself, so it changes exactly
+    // when the body does (every field, updated_date included).
+    return this.listings.get(id, from);
   }
 
   @Post()
@@ -70,31 +59,16 @@ export class ListingsController {
       '```sh\ncurl -si -X POST http://127.0.0.1:3000/listings -H "authorization: Bearer $TOKEN" -H "Idempotency-Key: $(uuidgen)" \\\n' +
       '  -H \'content-type: application/json\' -d @listing.json\n```',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: '1 to 255 visible ASCII characters (the quoted form `"..."` is accepted too): makes retries of this create safe for 24 hours.',
-    schema: { type: 'string', minLength: 1, maxLength: 257 },
-  })
   @ApiBody({ type: ListingWriteDto, examples: { listing: { value: EXAMPLE_LISTING_WRITE } } })
-  @ApiCreatedResponse({
-    type: ListingView,
-    example: EXAMPLE_LISTING,
-    headers: { 'Idempotent-Replayed': { description: '`true` when this is the stored response to an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } },
-  })
+  @ApiCreatedResponse({ type: ListingView, example: EXAMPLE_LISTING })
+  @Idempotent()
   @ApiErrors(409)
-  async create(
+  create(
     @Body() body: ListingWriteDto,
     @CurrentUser() caller: AuthenticatedUser,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ListingView> {
-    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
-    // The body as the client sent it (validated by now): the same request is the same JSON, whatever its key order.
-    const result = await this.listings.create(body, caller, key === undefined ? undefined : { key, hash: requestHash(request.body) });
-    if (result.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-    void reply.status(result.status);
-    return result.body;
+    @IdempotencyKey() idempotencyKey: () => IdempotentRequest | undefined,
+  ): Promise<IdempotentResult<ListingView>> {
+    return this.listings.create(body, caller, idempotencyKey());
   }
 
   @Put(':id')

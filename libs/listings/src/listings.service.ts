@@ -82,8 +82,8 @@ export class ListingsService {
         await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0');
         return toListingViewFromRow(row);
       };
-      if (idempotent) return this.idempotency.once(tx, caller.id, idempotent, 201, write);
-      return { status: 201, body: await write(), replayed: false };
+      if (idempotent) return this.idempotency.once(tx, caller.id, idempotent, write);
+      return { body: await write(), replayed: false };
     });
   }
 

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, Roles, type AuthenticatedUser } from '@app/auth';
-import { ApiErrors, ApiIdParam, MAX_INT4, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, MAX_INT4, type Page, Paginated, ParseIdPipe } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
@@ -16,14 +15,10 @@ export class MyListingsController {
 
   @Get()
   @ApiOperation({ operationId: 'get-my-listings', summary: 'The signed-in account\'s listings', description: 'Paginated like GET /listings.' })
-  @ApiOkResponse({ type: [ListingView], headers: PAGINATION_LINK_HEADER })
-  async list(
-    @CurrentUser() caller: AuthenticatedUser,
-    @Query() query: ListingsQuery,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ListingView[]> {
-    return sendPage(request, reply, await this.listings.listOwnedBy(caller.id, query));
+  @ApiOkResponse({ type: [ListingView] })
+  @Paginated()
+  list(@CurrentUser() caller: AuthenticatedUser, @Query() query: ListingsQuery): Promise<Page<ListingView>> {
+    return this.listings.listOwnedBy(caller.id, query);
   }
 }
 

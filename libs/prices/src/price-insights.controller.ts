@@ -1,8 +1,7 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, ReadFrom } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, ParseIdPipe, answerNotModified, entityTag } from '@app/common';
+import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, ParseIdPipe } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { exampleChartDataUri } from './dto/chart-example';
 import { PriceAtQuery } from './dto/price-at.query';
@@ -10,6 +9,11 @@ import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceSummaryView } from './dto/price-summary.view';
 import { PriceInsightsService } from './price-insights.service';
+
+/** The chart route's URL: the summary links to it. */
+export function chartUrl(listingId: number): string {
+  return `/listings/${listingId}/prices/chart.svg`;
+}
 
 const EXAMPLE_SUMMARY: PriceSummaryView = {
   listing_id: 12,
@@ -46,19 +50,13 @@ export class PriceInsightsController {
       'history has a single entry; a percentage of a price of 0 is omitted too. Conditional (ETag, If-None-Match → 304); the ETag also ' +
       'changes when `days_at_current_price` does.',
   })
-  @ApiOkResponse({ type: PriceSummaryView, example: EXAMPLE_SUMMARY, headers: CONDITIONAL_GET_HEADERS })
-  @ApiConditionalGet()
+  @ApiOkResponse({ type: PriceSummaryView, example: EXAMPLE_SUMMARY })
+  @ConditionalGet('summary')
   @ApiErrors(404)
-  async summary(
-    @Param('id', ParseIdPipe) id: number,
-    @ReadFrom() from: ReadSource,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PriceSummaryView | undefined> {
-    const summary = await this.insights.summary(id, from);
+  async summary(@Param('id', ParseIdPipe) id: number, @ReadFrom() from: ReadSource): Promise<PriceSummaryView> {
     // One primary-key read either way: the tag hashes the body, day count included (it moves with time).
-    if (answerNotModified(request, reply, entityTag('summary', JSON.stringify(summary)))) return undefined;
-    return summary;
+    // The chart's URL comes last, as the wire format has it.
+    return { ...(await this.insights.summary(id, from)), chart_url: chartUrl(id) };
   }
 
   @Get(':id/prices/at')
@@ -89,25 +87,18 @@ export class PriceInsightsController {
       `changes when the history changes and otherwise once a minute.\n\n` +
       `For example (here "Try it out" shows the SVG source):\n\n<img alt="Example: the price chart of a listing" width="720" height="360" src="${exampleChartDataUri()}">`,
   })
+  @ConditionalGet('chart')
   @ApiResponse({
     status: 200,
     description: 'An SVG document.',
     content: { 'image/svg+xml': { schema: { type: 'string' }, example: '<svg xmlns="http://www.w3.org/2000/svg" width="720" height="360" …>…</svg>' } },
-    headers: CONDITIONAL_GET_HEADERS,
   })
-  @ApiConditionalGet()
   @ApiErrors(404)
-  async chart(
-    @Param('id', ParseIdPipe) id: number,
-    @Query() query: PriceChartQuery,
-    @ReadFrom() from: ReadSource,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | undefined> {
+  // Error bodies set their own JSON type, and a 304 has none.
+  @Header('Content-Type', 'image/svg+xml; charset=utf-8')
+  async chart(@Param('id', ParseIdPipe) id: number, @Query() query: PriceChartQuery, @ReadFrom() from: ReadSource): Promise<ConditionalBody<string>> {
+    // The version is known from the summary row (one primary-key read): a 304 never reads the history.
     const chart = await this.insights.chart(id, query, from);
-    if (answerNotModified(request, reply, chart.etag)) return undefined;
-    const svg = await chart.render();
-    void reply.type('image/svg+xml; charset=utf-8');
-    return svg;
+    return ConditionalBody.deferred(chart.version, () => chart.render());
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { type QueryInstantValue, entityTag } from '@app/common';
+import { type QueryInstantValue, type Version } from '@app/common';
 import { type ReadSource, SqlService, type Statement } from '@app/database';
 import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
@@ -77,20 +77,20 @@ const MINUTE_MS = 60_000;
 
 /** A chart whose version is known before it is drawn: a revalidation costs the summary row only. */
 export interface PriceChart {
-  etag: string;
+  /** What the drawing is a function of. */
+  version: Version;
   render(): Promise<string>;
 }
 
-export function chartUrl(listingId: number): string {
-  return `/listings/${listingId}/prices/chart.svg`;
-}
+/** The summary of a price history; the route adds the URL of its chart. */
+export type PriceSummary = Omit<PriceSummaryView, 'chart_url'>;
 
 /** Price insights that read the summary aggregates or probe the history: summary, price at a date, chart. */
 @Injectable()
 export class PriceInsightsService {
   constructor(private readonly sql: SqlService) {}
 
-  async summary(listingId: number, from: ReadSource, now = new Date()): Promise<PriceSummaryView> {
+  async summary(listingId: number, from: ReadSource, now = new Date()): Promise<PriceSummary> {
     return toSummaryView(listingId, await this.summaryRow(listingId, from), now);
   }
 
@@ -108,7 +108,7 @@ export class PriceInsightsService {
   /**
    * The SVG step chart of the whole history, from the creation to now. "Now" is the current minute (the
    * axis ends at its start, or at the latest price if that is later), so the drawing is a function of the
-   * summary row, the size and the minute: its strong ETag is computed from those alone, before reading the
+   * summary row, the size and the minute: its version is made of those alone, known before reading the
    * history, and changes at most once a minute while the history does not.
    */
   async chart(listingId: number, query: PriceChartQuery, from: ReadSource, now = new Date()): Promise<PriceChart> {
@@ -116,8 +116,8 @@ export class PriceInsightsService {
     const width = query.width ?? CHART_SIZE.width.default;
     const height = query.height ?? CHART_SIZE.height.default;
     const end = new Date(Math.max(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS, row.latest_date.getTime()));
-    const etag = entityTag('chart', listingId, row.price_entries, row.created_date.toISOString(), row.latest_date.toISOString(), row.latest_price_eur, row.min_price_eur, row.max_price_eur, width, height, end.toISOString());
-    return { etag, render: () => this.drawChart(listingId, row, width, height, end, from) };
+    const version = [listingId, row.price_entries, row.created_date.toISOString(), row.latest_date.toISOString(), row.latest_price_eur, row.min_price_eur, row.max_price_eur, width, height, end.toISOString()];
+    return { version, render: () => this.drawChart(listingId, row, width, height, end, from) };
   }
 
   private async drawChart(listingId: number, row: SummaryRow, width: number, height: number, end: Date, from: ReadSource): Promise<string> {
@@ -156,7 +156,7 @@ export class PriceInsightsService {
 }
 
 /** Key order is part of the wire format (the benchmark's baseline repeats it byte for byte). */
-export function toSummaryView(listingId: number, row: SummaryRow, now: Date): PriceSummaryView {
+export function toSummaryView(listingId: number, row: SummaryRow, now: Date): PriceSummary {
   // Whole euros up to 10^12: exact as JS numbers, and so is their difference.
   const first = Number(row.first_price_eur);
   const latest = Number(row.latest_price_eur);
@@ -173,6 +173,5 @@ export function toSummaryView(listingId: number, row: SummaryRow, now: Date): Pr
     ...(row.change_since_previous_pct === null ? {} : { change_since_previous_pct: Number(row.change_since_previous_pct) }),
     ...(row.price_changed_date === null ? {} : { last_changed_date: row.price_changed_date.toISOString() }),
     days_at_current_price: Math.max(0, Math.floor((now.getTime() - row.latest_date.getTime()) / DAY_MS)),
-    chart_url: chartUrl(listingId),
   };
 }

@@ -1,8 +1,7 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public, ReadFrom } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, PAGINATION_LINK_HEADER, ParseIdPipe, answerNotModified, entityTag, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, type Page, Paginated, ParseIdPipe } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
@@ -28,31 +27,24 @@ export class PricesController {
   })
   @ApiOkResponse({
     type: [PriceEntryView],
-    headers: { ...PAGINATION_LINK_HEADER, ...CONDITIONAL_GET_HEADERS },
     example: [
       { price_eur: 380000, created_date: '2026-11-20T09:12:44.518Z' },
       { price_eur: 365000, created_date: '2026-11-23T16:02:10.004Z' },
     ],
   })
-  @ApiConditionalGet()
+  // Conditional per page: the tag is the history's version, the listing and the query string.
+  @ConditionalGet('prices', { perQueryString: true })
+  @Paginated()
   @ApiErrors(404)
-  async history(
-    @Param('id', ParseIdPipe) id: number,
-    @Query() query: PriceHistoryQuery,
-    @ReadFrom() from: ReadSource,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PriceEntryView[] | undefined> {
-    // The tag: the history's version and the page asked for (the query string). A revalidation first
-    // probes the version alone (one primary-key read, never the history) and answers 304 when it matches.
-    const etagOf = (version: string) => entityTag('prices', id, version, new URL(request.url, 'http://placeholder').search);
-    if (request.headers['if-none-match'] !== undefined) {
-      if (answerNotModified(request, reply, etagOf(await this.priceHistory.version(id, from)))) return undefined;
-    }
-    // The page's tag comes from the version read by the page's own statement, so it is never newer than
-    // the body (a tag newer than its body would keep a stale page valid in the client's cache).
-    const { page, version } = await this.priceHistory.history(id, query, from);
-    if (answerNotModified(request, reply, etagOf(version))) return undefined;
-    return sendPage(request, reply, page);
+  history(@Param('id', ParseIdPipe) id: number, @Query() query: PriceHistoryQuery, @ReadFrom() from: ReadSource): ConditionalBody<Page<PriceEntryView>> {
+    // A revalidation first probes the version alone (one primary-key read, never the history). The
+    // page comes with the version read by its own statement.
+    return ConditionalBody.probed(
+      async () => [id, await this.priceHistory.version(id, from)],
+      async () => {
+        const { page, version } = await this.priceHistory.history(id, query, from);
+        return { body: page, version: [id, version] };
+      },
+    );
   }
 }

@@ -1,4 +1,6 @@
-import { entityTag, ifNoneMatchMatches } from './conditional-get';
+import type { ExecutionContext, NestInterceptor } from '@nestjs/common';
+import { type Observable, lastValueFrom, of } from 'rxjs';
+import { ConditionalBody, ConditionalGetInterceptor, entityTag, ifNoneMatchMatches } from './conditional-get';
 
 describe('If-None-Match', () => {
   const etag = entityTag('listing', 12, '2026-11-23T16:02:10.004Z');
@@ -24,5 +26,97 @@ describe('If-None-Match', () => {
   it('makes different tags from different parts', () => {
     expect(entityTag('a', 1)).not.toBe(entityTag('a', 2));
     expect(entityTag('a', 1)).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+  });
+});
+
+/** The request and reply an interceptor sees, and what it hands on for a handler's result. */
+function exchange(url: string, headers: Record<string, string> = {}) {
+  const reply = {
+    statusCode: 200,
+    headers: { 'content-type': 'image/svg+xml' } as Record<string, string>,
+    header(name: string, value: string) {
+      this.headers[name] = value;
+      return this;
+    },
+    status(code: number) {
+      this.statusCode = code;
+      return this;
+    },
+    removeHeader(name: string) {
+      delete this.headers[name];
+      return this;
+    },
+  };
+  const http = { getRequest: () => ({ url, headers }), getResponse: () => reply };
+  const context = { switchToHttp: () => http } as unknown as ExecutionContext;
+  const run = (interceptor: NestInterceptor, result: unknown) => lastValueFrom(interceptor.intercept(context, { handle: () => of(result) }) as Observable<unknown>);
+  return { reply, run };
+}
+
+describe('@ConditionalGet()', () => {
+  const listing = { id: 12, name: 'Flat' };
+
+  it('tags a plain body by its JSON: 200 with ETag and Cache-Control, then 304 without a body or a Content-Type', async () => {
+    const interceptor = new ConditionalGetInterceptor('listing');
+    const fresh = exchange('/listings/12');
+    expect(await fresh.run(interceptor, listing)).toBe(listing);
+    expect(fresh.reply.headers).toMatchObject({ etag: entityTag('listing', JSON.stringify(listing)), 'cache-control': 'no-cache' });
+    expect(fresh.reply.statusCode).toBe(200);
+
+    const revalidated = exchange('/listings/12', { 'if-none-match': fresh.reply.headers.etag });
+    expect(await revalidated.run(interceptor, listing)).toBeUndefined();
+    expect(revalidated.reply.statusCode).toBe(304);
+    expect(revalidated.reply.headers).toEqual({ etag: fresh.reply.headers.etag, 'cache-control': 'no-cache' });
+  });
+
+  it('builds a deferred body only for a 200', async () => {
+    const interceptor = new ConditionalGetInterceptor('chart');
+    const build = jest.fn(() => Promise.resolve('<svg/>'));
+    const etag = entityTag('chart', 12, 3);
+    expect(await exchange('/c', { 'if-none-match': etag }).run(interceptor, ConditionalBody.deferred([12, 3], build))).toBeUndefined();
+    expect(build).not.toHaveBeenCalled();
+    const stale = exchange('/c', { 'if-none-match': '"old"' });
+    expect(await stale.run(interceptor, ConditionalBody.deferred([12, 3], build))).toBe('<svg/>');
+    expect(build).toHaveBeenCalledTimes(1);
+    expect(stale.reply.headers.etag).toBe(etag);
+  });
+
+  describe('a probed version', () => {
+    const probed = (probeVersion: string, readVersion: string) => {
+      const probe = jest.fn(() => Promise.resolve([12, probeVersion]));
+      const read = jest.fn(() => Promise.resolve({ body: ['page'], version: [12, readVersion] }));
+      return { probe, read, body: ConditionalBody.probed(probe, read) };
+    };
+    const interceptor = new ConditionalGetInterceptor('prices', { perQueryString: true });
+    const tag = (version: string, search: string) => entityTag('prices', 12, version, search);
+
+    it('without If-None-Match: one read, tagged with the version read with the body and the query string', async () => {
+      const { probe, read, body } = probed('v1', 'v1');
+      const fresh = exchange('/listings/12/prices?limit=2');
+      expect(await fresh.run(interceptor, body)).toEqual(['page']);
+      expect(probe).not.toHaveBeenCalled();
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(fresh.reply.headers.etag).toBe(tag('v1', '?limit=2'));
+    });
+
+    it('a matching If-None-Match: the probe alone, then 304', async () => {
+      const { probe, read, body } = probed('v1', 'v1');
+      const revalidated = exchange('/listings/12/prices?limit=2', { 'if-none-match': tag('v1', '?limit=2') });
+      expect(await revalidated.run(interceptor, body)).toBeUndefined();
+      expect([probe.mock.calls.length, read.mock.calls.length, revalidated.reply.statusCode]).toEqual([1, 0, 304]);
+    });
+
+    it('a stale If-None-Match: the probe, then the read, whose version gives the tag', async () => {
+      const { probe, read, body } = probed('v2', 'v3');
+      const stale = exchange('/listings/12/prices', { 'if-none-match': tag('v1', '') });
+      expect(await stale.run(interceptor, body)).toEqual(['page']);
+      expect([probe.mock.calls.length, read.mock.calls.length, stale.reply.statusCode]).toEqual([1, 1, 200]);
+      expect(stale.reply.headers.etag).toBe(tag('v3', ''));
+    });
+
+    it('another query string is another representation', async () => {
+      const { body } = probed('v1', 'v1');
+      expect(await exchange('/listings/12/prices?limit=3', { 'if-none-match': tag('v1', '?limit=2') }).run(interceptor, body)).toEqual(['page']);
+    });
   });
 });

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { type CallHandler, type ExecutionContext, type NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Observable, mergeMap } from 'rxjs';
+import { type ApiHeaderObject, ApiResponseHeaders } from '../openapi/api-docs.decorators';
 
 /**
  * Conditional GETs (RFC 9110 §8.8.3, §13.1.2): every cacheable read sends an ETag and
@@ -33,13 +37,120 @@ function opaqueTag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
+/** What a representation is a function of (for example a row count and a date): its entity tag hashes these parts. */
+export type Version = readonly (string | number)[];
+
+/** A body and the version it was read at (from the same statement, so the same snapshot). */
+export interface Versioned<T> {
+  body: T;
+  version: Version;
+}
+
+type Source<T> =
+  | { readonly known: Version; readonly build: () => Promise<T> }
+  | { readonly probe: () => Promise<Version>; readonly read: () => Promise<Versioned<T>> };
+
 /**
- * Sets ETag and Cache-Control, and when the request's If-None-Match matches, the 304 status: the handler
- * then returns nothing (Fastify sends a 304 without a body). Returns whether it answered 304.
+ * What a @ConditionalGet() handler returns when the version costs less than the body, so that a 304
+ * never builds the body. Any other value a handler returns is the body itself, tagged by its JSON.
  */
-export function answerNotModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
-  void reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
-  if (!ifNoneMatchMatches(request.headers['if-none-match'], etag)) return false;
-  void reply.status(304);
-  return true;
+export class ConditionalBody<T> {
+  private constructor(readonly source: Source<T>) {}
+
+  /** The version is known: `build` runs only for a 200 (a drawing, for example). */
+  static deferred<T>(version: Version, build: () => Promise<T>): ConditionalBody<T> {
+    return new ConditionalBody<T>({ known: version, build });
+  }
+
+  /**
+   * `probe` reads the current version alone (a primary-key read, say), and only when the request has
+   * If-None-Match: a match is a 304 that never reads the body. Otherwise `read` returns the body with
+   * the version it was read at, and the tag comes from that version, so it is never newer than the
+   * body (a tag newer than its body would keep a stale body valid in the client's cache). Without
+   * If-None-Match, one read.
+   */
+  static probed<T>(probe: () => Promise<Version>, read: () => Promise<Versioned<T>>): ConditionalBody<T> {
+    return new ConditionalBody<T>({ probe, read });
+  }
+}
+
+export interface ConditionalGetOptions {
+  /** Each query string is a representation of its own (a page of a list): the tag includes it. */
+  perQueryString?: boolean;
+}
+
+/**
+ * Sets ETag and Cache-Control on the 200, or answers 304 (no body, no Content-Type) when If-None-Match
+ * matches. The resource name keeps the tags of different resources with equal versions apart.
+ */
+export class ConditionalGetInterceptor implements NestInterceptor {
+  constructor(
+    private readonly resource: string,
+    private readonly options: ConditionalGetOptions = {},
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    return next.handle().pipe(mergeMap((result: unknown) => this.respond(result, request, reply)));
+  }
+
+  /** The body to send, or undefined for a 304. */
+  private async respond(result: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const ifNoneMatch = request.headers['if-none-match'];
+    /** Sends the tag, and answers 304 when it is the client's: then there is no body to send. */
+    const isCurrent = (etag: string): boolean => {
+      const matches = ifNoneMatchMatches(ifNoneMatch, etag);
+      void reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
+      if (matches) void reply.status(304).removeHeader('content-type');
+      return matches;
+    };
+    // A body without a cheaper version: the tag hashes the representation itself, so it changes
+    // exactly when the body does.
+    if (!(result instanceof ConditionalBody)) return isCurrent(this.tagOf([JSON.stringify(result)], request)) ? undefined : result;
+    const source = (result as ConditionalBody<unknown>).source;
+    if ('known' in source) return isCurrent(this.tagOf(source.known, request)) ? undefined : source.build();
+    if (ifNoneMatch !== undefined && isCurrent(this.tagOf(await source.probe(), request))) return undefined;
+    // A 200 carries the tag of the version read with its body (replacing the probe's).
+    const { body, version } = await source.read();
+    return isCurrent(this.tagOf(version, request)) ? undefined : body;
+  }
+
+  private tagOf(version: Version, request: FastifyRequest): string {
+    if (!this.options.perQueryString) return entityTag(this.resource, ...version);
+    return entityTag(this.resource, ...version, new URL(request.url, 'http://placeholder').search);
+  }
+}
+
+/** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
+const CONDITIONAL_GET_HEADERS: Record<string, ApiHeaderObject> = {
+  ETag: {
+    description: 'The version of this representation: send it back in `If-None-Match` to get a 304 while it is unchanged.',
+    schema: { type: 'string' },
+  },
+  'Cache-Control': {
+    description: '`no-cache`: clients may store the response, but must revalidate it (If-None-Match) before using it.',
+    schema: { type: 'string' },
+  },
+};
+
+/**
+ * A conditional GET (RFC 9110): ETag and `Cache-Control: no-cache` on the 200, and a 304 without a
+ * body when If-None-Match matches, documented with the If-None-Match header and the 304 response.
+ * The handler returns the body (tagged by its JSON) or a ConditionalBody (tagged by its version, the
+ * body built or read only when needed). `resource` names the kind of representation in the tag.
+ */
+export function ConditionalGet(resource: string, options: ConditionalGetOptions = {}): MethodDecorator {
+  return applyDecorators(
+    UseInterceptors(new ConditionalGetInterceptor(resource, options)),
+    ApiHeader({
+      name: 'If-None-Match',
+      required: false,
+      description: 'ETags of representations the client has (a comma-separated list, weak comparison), or `*`: 304 when one is current.',
+      schema: { type: 'string' },
+    }),
+    ApiResponseHeaders(200, CONDITIONAL_GET_HEADERS),
+    ApiResponse({ status: 304, description: 'Not Modified: the representation the client has (If-None-Match) is current. No body.', headers: CONDITIONAL_GET_HEADERS }),
+  );
 }

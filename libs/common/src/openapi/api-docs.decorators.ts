@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtension, ApiHeader, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiParam, ApiResponse, DECORATORS } from '@nestjs/swagger';
 import { ApiErrorView, ValidationErrorView } from './error-views';
 
 /**
@@ -38,39 +38,29 @@ export function ApiErrors(...statuses: number[]) {
 
 export const ApiAccess = (access: 'public' | 'admin') => ApiExtension(ACCESS_EXTENSION, access);
 
-/** The Link header of every key-paginated list. */
-export const PAGINATION_LINK_HEADER = {
-  Link: {
-    description: 'When more results exist: `<url>; rel="next"` (RFC 8288), the URL of the next page with its cursor.',
-    schema: { type: 'string' as const },
-  },
-};
-
 /** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
 export const ApiIdParam = (description = 'The listing id.') =>
   ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });
 
-/** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
-export const CONDITIONAL_GET_HEADERS = {
-  ETag: {
-    description: 'The version of this representation: send it back in `If-None-Match` to get a 304 while it is unchanged.',
-    schema: { type: 'string' as const },
-  },
-  'Cache-Control': {
-    description: '`no-cache`: clients may store the response, but must revalidate it (If-None-Match) before using it.',
-    schema: { type: 'string' as const },
-  },
-};
+/** A documented response header (OpenAPI header object). */
+export interface ApiHeaderObject {
+  description: string;
+  schema: { type: 'string' | 'integer'; enum?: string[] };
+}
 
-/** The If-None-Match header of a conditional GET and its 304 response (RFC 9110). */
-export function ApiConditionalGet() {
-  return applyDecorators(
-    ApiHeader({
-      name: 'If-None-Match',
-      required: false,
-      description: 'ETags of representations the client has (a comma-separated list, weak comparison), or `*`: 304 when one is current.',
-      schema: { type: 'string' },
-    }),
-    ApiResponse({ status: 304, description: 'Not Modified: the representation the client has (If-None-Match) is current. No body.', headers: CONDITIONAL_GET_HEADERS }),
-  );
+/**
+ * Adds headers to the documented response `status` of a route, whatever the order of the decorators:
+ * `@ApiResponse()` merges a response shallowly (its `headers` replace those declared before, and a
+ * headers-only one would drop the response's type), so route decorators that contribute headers to a
+ * response another decorator describes (@Paginated(), @ConditionalGet()) go through this instead.
+ */
+export function ApiResponseHeaders(status: number, headers: Record<string, ApiHeaderObject>): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const method = descriptor.value as object;
+    const responses = (Reflect.getMetadata(DECORATORS.API_RESPONSE, method) ?? {}) as Record<string, { headers?: object; description?: string }>;
+    const declared = responses[status];
+    // A response not described yet gets its headers first, where `@ApiResponse({ headers })` puts them.
+    const response = declared ? { ...declared, headers: { ...declared.headers, ...headers } } : { headers, description: '' };
+    Reflect.defineMetadata(DECORATORS.API_RESPONSE, { ...responses, [status]: response }, method);
+  };
 }

@@ -1,4 +1,8 @@
-/** One page of a key-paginated list: the rows, and the cursor of the next page when there is one. */
+/**
+ * One page of a key-paginated list: the rows, and the cursor of the next page when there is one (of a
+ * feed: where the next poll starts). Returned by services; @Paginated() routes send it as the
+ * contract's bare JSON array with the cursor in the Link header.
+ */
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
@@ -16,10 +20,12 @@ export function toPage<Row, T>(rows: Row[], limit: number, map: (row: Row) => T,
 
 /**
  * `Link: <url>; rel="next"` for the next page (RFC 8288), keeping the request's path and every other
- * query parameter, so filters and sort survive paging.
+ * query parameter, so filters and sort survive paging. The cursor goes in `param`; without one, the
+ * link has none (a feed read from its start, still empty).
  */
-export function nextLink(requestUrl: string, nextCursor: string): string {
+export function nextLink(requestUrl: string, nextCursor: string | undefined, param = 'cursor'): string {
   const url = new URL(requestUrl, 'http://placeholder');
-  url.searchParams.set('cursor', nextCursor);
+  if (nextCursor === undefined) url.searchParams.delete(param);
+  else url.searchParams.set(param, nextCursor);
   return `<${url.pathname}${url.search}>; rel="next"`;
 }

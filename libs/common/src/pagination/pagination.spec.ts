@@ -1,6 +1,10 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, type ExecutionContext, UseInterceptors } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { lastValueFrom, of } from 'rxjs';
+import { ConditionalGetInterceptor } from '../http/conditional-get';
 import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from './cursor';
-import { nextLink, toPage } from './page';
+import { type Page, nextLink, toPage } from './page';
+import { Paginated, PaginationInterceptor } from './paginated';
 
 describe('cursors', () => {
   const parseId = (raw: Record<string, unknown>) => (isId(raw.id) ? raw.id : undefined);
@@ -40,5 +44,53 @@ describe('pages', () => {
 
   it('link to the next page keeping the path and every other parameter', () => {
     expect(nextLink('/listings?limit=5&city=Paris&cursor=old', 'new')).toBe('</listings?limit=5&city=Paris&cursor=new>; rel="next"');
+  });
+});
+
+describe('@Paginated()', () => {
+  const send = async (interceptor: PaginationInterceptor, url: string, page: Page<number> | undefined) => {
+    const headers: Record<string, string> = {};
+    const reply = { header: (name: string, value: string) => ((headers[name] = value), reply) };
+    const http = { getRequest: () => ({ url }), getResponse: () => reply };
+    const context = { switchToHttp: () => http } as unknown as ExecutionContext;
+    const body = await lastValueFrom(interceptor.intercept(context, { handle: () => of(page) }));
+    return { body, link: headers.link };
+  };
+
+  it('sends the items as the body and the next page in the Link header, only when there is one', async () => {
+    const interceptor = new PaginationInterceptor();
+    expect(await send(interceptor, '/listings?limit=2', { items: [1, 2], nextCursor: 'c2' })).toEqual({ body: [1, 2], link: '</listings?limit=2&cursor=c2>; rel="next"' });
+    expect(await send(interceptor, '/listings?limit=2&cursor=c2', { items: [3] })).toEqual({ body: [3], link: undefined });
+  });
+
+  it('a feed always links to the next poll, in its own parameter, without one when it has no position yet', async () => {
+    const interceptor = new PaginationInterceptor({ cursorParam: 'after', always: true });
+    expect(await send(interceptor, '/listings/changes?after=a1', { items: [], nextCursor: 'a1' })).toEqual({ body: [], link: '</listings/changes?after=a1>; rel="next"' });
+    expect(await send(interceptor, '/listings/changes?limit=5', { items: [] })).toEqual({ body: [], link: '</listings/changes?limit=5>; rel="next"' });
+  });
+
+  it('passes a 304 (no body) through without a Link', async () => {
+    expect(await send(new PaginationInterceptor(), '/listings/1/prices', undefined)).toEqual({ body: undefined, link: undefined });
+  });
+
+  it('is the outermost interceptor of its route, whichever decorator comes first', () => {
+    const conditional = new ConditionalGetInterceptor('prices');
+    class Routes {
+      @Paginated()
+      @UseInterceptors(conditional)
+      below(): Promise<Page<number>> {
+        return Promise.resolve({ items: [] });
+      }
+
+      @UseInterceptors(conditional)
+      @Paginated()
+      above(): Promise<Page<number>> {
+        return Promise.resolve({ items: [] });
+      }
+    }
+    for (const handler of [Routes.prototype.below, Routes.prototype.above]) {
+      const interceptors = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as object[];
+      expect(interceptors.map((i) => i.constructor)).toEqual([PaginationInterceptor, ConditionalGetInterceptor]);
+    }
   });
 });

@@ -1,8 +1,7 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@app/auth';
-import { ApiErrors } from '@app/common';
+import { ApiErrors, type Page, Paginated } from '@app/common';
 import { ChangeFeedQuery } from './change-feed.query';
 import { ChangeFeedService } from './change-feed.service';
 import { ListingEventView } from './listing-event.view';
@@ -39,23 +38,10 @@ export class ChangeFeedController {
       '# link: </listings/changes?limit=100&after=eyJ0eCI6Ijc4MSIsInNlcXVlbmNlIjoiNDcxMiJ9>; rel="next"\n' +
       'curl -si \'http://127.0.0.1:3000/listings/changes?limit=100&after=eyJ0eCI6Ijc4MSIsInNlcXVlbmNlIjoiNDcxMiJ9\'\n```',
   })
-  @ApiOkResponse({
-    type: [ListingEventView],
-    example: EXAMPLE_EVENTS,
-    headers: {
-      Link: {
-        description: 'Always: `<url>; rel="next"`, where to poll next (the same cursor when the page is empty).',
-        schema: { type: 'string' },
-      },
-    },
-  })
+  @ApiOkResponse({ type: [ListingEventView], example: EXAMPLE_EVENTS })
+  @Paginated({ cursorParam: 'after', always: true })
   @ApiErrors(410)
-  async changes(@Query() query: ChangeFeedQuery, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ListingEventView[]> {
-    const page = await this.feed.page(query);
-    const url = new URL(request.url, 'http://placeholder');
-    if (page.after === undefined) url.searchParams.delete('after');
-    else url.searchParams.set('after', page.after);
-    void reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
-    return page.events;
+  changes(@Query() query: ChangeFeedQuery): Promise<Page<ListingEventView>> {
+    return this.feed.page(query);
   }
 }

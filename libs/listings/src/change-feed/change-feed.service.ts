@@ -1,5 +1,5 @@
 import { GoneException, Injectable } from '@nestjs/common';
-import { AppConfig, decodeCursor, encodeCursor } from '@app/common';
+import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
 import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
@@ -9,12 +9,6 @@ import { type ListingEventType, ListingEventView } from './listing-event.view';
 export interface FeedPosition {
   tx: string;
   sequence: string;
-}
-
-export interface ChangePage {
-  events: ListingEventView[];
-  /** Where the next poll starts: after the last event returned, or the request's own cursor when none was. */
-  after?: string;
 }
 
 interface EventRow {
@@ -64,7 +58,8 @@ export class ChangeFeedService {
     await tx.query(FORGET_PRICES, [listingId]);
   }
 
-  async page(query: ChangeFeedQuery): Promise<ChangePage> {
+  /** One page of the feed. Its nextCursor is where the next poll starts: after the last event returned, or the request's own cursor when none was. */
+  async page(query: ChangeFeedQuery): Promise<Page<ListingEventView>> {
     const limit = query.limit ?? CHANGE_PAGE_DEFAULT;
     const after = query.after === undefined ? undefined : decodeCursor(query.after, parsePosition);
     let rows: EventRow[];
@@ -76,8 +71,8 @@ export class ChangeFeedService {
     }
     const last = rows[rows.length - 1];
     return {
-      events: rows.map(toEventView),
-      after: last ? encodeCursor({ tx: last.tx, sequence: last.sequence }) : query.after,
+      items: rows.map(toEventView),
+      nextCursor: last ? encodeCursor({ tx: last.tx, sequence: last.sequence }) : query.after,
     };
   }
 

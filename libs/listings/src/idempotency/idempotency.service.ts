@@ -10,7 +10,6 @@ export interface IdempotentRequest {
 }
 
 export interface IdempotentResult<T> {
-  status: number;
   body: T;
   /** True when this is the stored response of an earlier request with the same key. */
   replayed: boolean;
@@ -47,6 +46,12 @@ export const PURGE_IDEMPOTENCY_KEYS: Statement = {
 };
 
 /**
+ * The status stored with a response. Only creates take a key, so it is always 201 (Created), which is
+ * also what a replay gets: the route's status.
+ */
+const CREATED = 201;
+
+/**
  * Idempotency-Key: the first response to a caller's key is stored in the same transaction as the write it
  * reports, so either both exist or neither does (a crash or an error rolls both back, and the retry runs
  * the write again). Errors are not stored: they changed nothing, and the retry may succeed.
@@ -56,10 +61,10 @@ export class IdempotencyService {
   constructor(private readonly sql: SqlService) {}
 
   /**
-   * Runs `write` in `tx` unless the key already answered: then the stored status and body come back
-   * (same body) or a 422 (another body). A request still running with the same key makes this one a 409.
+   * Runs `write` in `tx` unless the key already answered: then the stored body comes back (same body)
+   * or a 422 (another body). A request still running with the same key makes this one a 409.
    */
-  async once<T>(tx: SqlTransaction, ownerId: number, request: IdempotentRequest, status: number, write: () => Promise<T>): Promise<IdempotentResult<T>> {
+  async once<T>(tx: SqlTransaction, ownerId: number, request: IdempotentRequest, write: () => Promise<T>): Promise<IdempotentResult<T>> {
     const [{ locked }] = await tx.query<{ locked: boolean }>(TRY_LOCK, [ownerId, request.key]);
     if (!locked) throw new ConflictException('A request with this Idempotency-Key is still in progress: retry once it has completed');
     const [stored] = await tx.query<StoredResponse>(FIND_IDEMPOTENCY_KEY, [ownerId, request.key]);
@@ -70,11 +75,11 @@ export class IdempotencyService {
           'This Idempotency-Key was already used with a different request body: use a new key for a new request',
         );
       }
-      return { status: stored.status, body: stored.response as T, replayed: true };
+      return { body: stored.response as T, replayed: true };
     }
     const body = await write();
-    await tx.query(SAVE, [ownerId, request.key, request.hash, status, JSON.stringify(body)]);
-    return { status, body, replayed: false };
+    await tx.query(SAVE, [ownerId, request.key, request.hash, CREATED, JSON.stringify(body)]);
+    return { body, replayed: false };
   }
 
   /** Deletes the expired keys (through idempotency_key_created_date_idx). Run by RetentionPurgeJob. */
