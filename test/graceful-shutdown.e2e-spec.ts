@@ -1,5 +1,6 @@
 import http from 'node:http';
 import pg from 'pg';
+import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { AppProcess, startAppProcess } from './support/app-process';
 import { ApiClient } from './support/http';
 import { aListing } from './support/listings';
@@ -58,13 +59,19 @@ function send(baseUrl: string, agent: http.Agent, method: string, path: string, 
   return { written, response };
 }
 
+/**
+ * On a database of this file's own: the drill counts the service's sessions waiting for a lock, and
+ * other files' instances (same application_name) wait for locks of their own on the run's database.
+ */
 describe('SIGTERM drill (the service as its own process)', () => {
+  let database: TestDatabase;
   let service: AppProcess;
   let api: ApiClient;
 
   beforeAll(async () => {
+    database = await createSuiteDatabase();
     service = await startAppProcess({
-      databaseUrl: process.env.TEST_DATABASE_URL!,
+      databaseUrl: database.url,
       env: {
         LOG_LEVEL: 'log',
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
@@ -78,6 +85,7 @@ describe('SIGTERM drill (the service as its own process)', () => {
 
   afterAll(async () => {
     await service?.stop();
+    await database?.dispose();
   });
 
   it('every request it read is answered (PUTs 200, late ones 503 + Connection: close), none reset; it exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
@@ -91,7 +99,7 @@ describe('SIGTERM drill (the service as its own process)', () => {
     for (let i = 0; i < LISTINGS; i += 1) ids.push((await owner.post<{ id: number }>('/listings', aListing())).body.id);
 
     // Contention, as in real life, keeps the PUTs in flight: the test holds the five rows' locks.
-    const locker = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    const locker = new pg.Client({ connectionString: database.url });
     locker.on('error', () => undefined);
     await locker.connect();
     await locker.query('BEGIN');
@@ -108,10 +116,12 @@ describe('SIGTERM drill (the service as its own process)', () => {
     // Until the server has read them all: ten are blocked on the locks, forty wait for a connection.
     // (Asked on another connection: inside a transaction pg_stat_activity stays as it was first read.)
     const waiting = async () => {
-      const observer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      const observer = new pg.Client({ connectionString: database.url });
       await observer.connect();
       try {
-        return Number((await observer.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'listing-api' AND wait_event_type = 'Lock'")).rows[0].n);
+        return Number(
+          (await observer.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'listing-api' AND wait_event_type = 'Lock'")).rows[0].n,
+        );
       } finally {
         await observer.end();
       }

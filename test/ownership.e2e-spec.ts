@@ -79,10 +79,13 @@ describe('listing ownership', () => {
     expect((await bob.api.delete('/listings/2147480000')).status).toBe(404);
   });
 
-  it('a body that tries to set the owner is rejected (422) and the caller stays the owner', async () => {
+  it('a body that tries to set the owner is rejected (422): nothing is created, for the caller or for the named owner', async () => {
+    const owned = async (user: SignedIn) => (await user.api.get<Listing[]>('/auth/me/listings?limit=200')).body.map((l) => l.id);
+    const [alicesBefore, bobsBefore] = [await owned(alice), await owned(bob)];
     const attempt = await bob.api.post<{ errors: { field: string }[] }>('/listings', aListing({ owner_id: alice.id } as never));
     expect(attempt.status).toBe(422);
     expect(attempt.body.errors).toContainEqual(expect.objectContaining({ field: 'owner_id' }));
+    expect([await owned(alice), await owned(bob)]).toEqual([alicesBefore, bobsBefore]);
   });
 
   it('GET /auth/me/listings lists only the caller\'s listings, paginated', async () => {

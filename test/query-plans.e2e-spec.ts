@@ -7,17 +7,22 @@ import { PRICE_CHART_COLUMNS } from '../libs/prices/src/price-insights.service';
 import { PRICE_HISTORY_VERSION } from '../libs/prices/src/price-history.service';
 import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON } from '../libs/listings/src/change-feed/change-feed.statements';
 import { FIND_IDEMPOTENCY_KEY, PURGE_IDEMPOTENCY_KEYS } from '../libs/listings/src/idempotency/idempotency.service';
+import { PrivatePostgres } from './support/private-postgres';
 import { summaryMismatches } from './support/price-summary';
 import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
 
 /**
  * Every statement the listing and price reads issue, EXPLAINed (and run, with ANALYZE) on a table big
  * enough for the planner to care: 50 000 listings and 200 000 history entries. The rows are inserted
- * on one dedicated connection inside a transaction that is rolled back at the end, so the other e2e
- * files, which share the database, never see them. The rule the plans must follow is
- * `planViolations` in support/query-plans.ts.
+ * on one connection to a PostgreSQL server of this file's own, inside a transaction that stays open until
+ * the end. Not on the run's server, even in a database of its own: transaction ids are server-wide, so a
+ * transaction open there for a minute would hold back the change feed's horizon for every other file,
+ * and their writes would move the statistics under the plans. The service under test (testApp) runs on
+ * the run's database and never sees the bulk rows. The rule the plans must follow is `planViolations`
+ * in support/query-plans.ts.
  */
 describe('query plans on 50 000 listings', () => {
+  let server: PrivatePostgres;
   let testApp: TestApp;
   let client: pg.Client;
   let ownerId: number;
@@ -31,8 +36,9 @@ describe('query plans on 50 000 listings', () => {
   let entry: { listingId: number; at: string; id: string };
 
   beforeAll(async () => {
+    server = await PrivatePostgres.start();
     testApp = await startTestApp();
-    client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    client = new pg.Client({ connectionString: await server.createMigratedDatabase('listing_plans') });
     await client.connect();
     await client.query('BEGIN');
     ownerId = await insertBulkListings(client, uniqueEmail('bulk-owner'));
@@ -69,9 +75,10 @@ describe('query plans on 50 000 listings', () => {
     await client?.query('ROLLBACK');
     await client?.end();
     await testApp?.close();
+    await server?.destroy();
   });
 
-  it('the bulk rows are there, for this transaction only', async () => {
+  it('the bulk rows are there, on this file\'s own server only', async () => {
     const counts = await client.query<{ listings: string; prices: string }>(
       `SELECT count(*) AS listings,
          (SELECT count(*) FROM listing_price p JOIN listing l ON l.id = p.listing_id WHERE l.owner_id IN ($1, $2)) AS prices
@@ -170,10 +177,10 @@ describe('query plans on 50 000 listings', () => {
   });
 
   /**
-   * A concurrent autovacuum ANALYZE of listing (other spec files write to it) overwrites pg_class.reltuples
-   * in place with the count it can see, without the bulk rows: the planner then costs a table of a few
-   * hundred rows. The statistics are what changed, not the statement, so the plan is taken again after
-   * this transaction's own ANALYZE.
+   * A concurrent autovacuum ANALYZE of listing overwrites pg_class.reltuples in place with the count it
+   * can see, without the bulk rows: the planner then costs an empty table. The statistics are what
+   * changed, not the statement, so the plan is taken again after this transaction's own ANALYZE. (On
+   * this file's own server nothing else writes to the table; kept in case autovacuum runs anyway.)
    */
   async function explainGenericWithOwnStatistics(statement: Statement) {
     const plan = await explainGeneric(client, statement);

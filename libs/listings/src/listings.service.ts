@@ -21,6 +21,15 @@ interface LockedListing {
   event_tx: string;
 }
 
+/**
+ * Who may change or delete a listing: its owner or an admin. `ownerId` is the locked row's owner,
+ * undefined when there is no such listing. 404 before 403: whether a listing exists is public anyway.
+ */
+export function checkListingChange(id: number, ownerId: number | undefined, caller: AuthenticatedUser): void {
+  if (ownerId === undefined) throw new NotFoundException(`Listing ${id} not found`);
+  if (ownerId !== caller.id && !isAdmin(caller)) throw new ForbiddenException('Only the owner of this listing or an admin may change it');
+}
+
 /** Timestamps are stored with millisecond precision; keep them that way in memory too. */
 function nowMs(): Date {
   return new Date(Date.now());
@@ -143,10 +152,7 @@ export class ListingsService {
    */
   private async lockForChange(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<LockedListing> {
     const [current] = await tx.query<LockedListing>(LOCK_LISTING, [id]);
-    if (!current) throw new NotFoundException(`Listing ${id} not found`);
-    if (current.owner_id !== caller.id && !isAdmin(caller)) {
-      throw new ForbiddenException('Only the owner of this listing or an admin may change it');
-    }
+    checkListingChange(id, current?.owner_id, caller);
     return current;
   }
 }

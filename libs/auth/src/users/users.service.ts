@@ -30,6 +30,17 @@ function toAdminUserView(row: UserRow): AdminUserView {
   return { ...toUserView(row), active: row.active };
 }
 
+/**
+ * Whether an admin's change to an account ends its sign-ins (token version bumped, refresh tokens
+ * revoked): a role change or a deactivation does; writing the role or the activity it already has, or
+ * reactivating, does not.
+ */
+export function changeEndsSignIns(current: { role: Role; active: boolean }, change: UpdateUserDto): boolean {
+  const roleChanged = change.role !== undefined && change.role !== current.role;
+  const deactivated = change.active === false && current.active;
+  return roleChanged || deactivated;
+}
+
 const ACCOUNT_CHECK = { name: 'account_check', text: 'SELECT role, active, token_version FROM app_user WHERE id = $1' };
 
 const USER_COLUMNS = { id: true, email: true, role: true, active: true, createdDate: true } as const;
@@ -113,14 +124,13 @@ export class UsersService {
     return this.prisma.$transaction(async (tx) => {
       const current = await tx.user.findUnique({ where: { id }, select: { role: true, active: true } });
       if (!current) throw new NotFoundException(`User ${id} not found`);
-      const roleChanged = change.role !== undefined && change.role !== current.role;
-      const deactivated = change.active === false && current.active;
+      const endsSignIns = changeEndsSignIns(current, change);
       const row = await tx.user.update({
         where: { id },
-        data: { role: change.role, active: change.active, ...(roleChanged || deactivated ? { tokenVersion: { increment: 1 } } : {}) },
+        data: { role: change.role, active: change.active, ...(endsSignIns ? { tokenVersion: { increment: 1 } } : {}) },
         select: USER_COLUMNS,
       });
-      if (roleChanged || deactivated) await this.refreshTokens.revokeAllOf(tx, id);
+      if (endsSignIns) await this.refreshTokens.revokeAllOf(tx, id);
       return toAdminUserView(row);
     });
   }
