@@ -5,7 +5,7 @@
  * all were whole numbers. Dates were UTC without a zone and are kept to the millisecond.
  */
 import type { PrismaClient } from '../libs/database/src/generated/prisma/client';
-import { hashPassword } from '../libs/auth/src/passwords';
+import { hashPassword } from '../libs/users/src/passwords';
 
 /**
  * The account that owns the demo listings in the embedded demo database (and only there: the seed

@@ -4,6 +4,7 @@ export * from './pool';
 export * from './database-availability';
 export * from './sql.service';
 export * from './read-replicas';
+export * from './read-source.decorator';
 export * from './database-url';
 export * from './embedded-postgres';
 export * from './migrations';

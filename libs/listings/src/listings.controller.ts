@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser, Public, ReadFrom, type AuthenticatedUser } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, PAGINATION_LINK_HEADER, ParseIdPipe, answerNotModified, entityTag, sendPage } from '@app/common';
+import { answerNotModified, ApiConditionalGet, ApiErrors, ApiIdParam, type AuthenticatedUser, CONDITIONAL_GET_HEADERS, CurrentUser, entityTag, PAGINATION_LINK_HEADER, ParseIdPipe, Public, sendPage } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { EXAMPLE_LISTING, EXAMPLE_LISTING_WRITE } from './dto/examples';
 import { ListingView } from './dto/listing.view';
@@ -10,6 +9,7 @@ import { ListingWriteDto } from './dto/listing-write.dto';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency/idempotency-key';
+import { ReadFrom } from '@app/database';
 
 /** Reads are public (listings are published data); writes need a bearer token. */
 @ApiTags('listings')

@@ -2,8 +2,7 @@ import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/comm
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser, Roles, type AuthenticatedUser } from '@app/auth';
-import { ApiErrors, ApiIdParam, MAX_INT4, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, MAX_INT4, PAGINATION_LINK_HEADER, ParseIdPipe, Roles, sendPage } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';

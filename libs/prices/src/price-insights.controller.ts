@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, ReadFrom } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, ParseIdPipe, answerNotModified, entityTag } from '@app/common';
+import { answerNotModified, ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, entityTag, ParseIdPipe, Public } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { exampleChartDataUri } from './dto/chart-example';
 import { PriceAtQuery } from './dto/price-at.query';
@@ -10,6 +9,7 @@ import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceSummaryView } from './dto/price-summary.view';
 import { PriceInsightsService } from './price-insights.service';
+import { ReadFrom } from '@app/database';
 
 const EXAMPLE_SUMMARY: PriceSummaryView = {
   listing_id: 12,

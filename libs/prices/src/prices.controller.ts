@@ -1,12 +1,12 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, ReadFrom } from '@app/auth';
-import { ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, PAGINATION_LINK_HEADER, ParseIdPipe, answerNotModified, entityTag, sendPage } from '@app/common';
+import { answerNotModified, ApiConditionalGet, ApiErrors, ApiIdParam, CONDITIONAL_GET_HEADERS, entityTag, PAGINATION_LINK_HEADER, ParseIdPipe, Public, sendPage } from '@app/common';
 import type { ReadSource } from '@app/database';
 import { PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceHistoryService } from './price-history.service';
+import { ReadFrom } from '@app/database';
 
 /** The price history is published data, like the listing itself. */
 @Public()

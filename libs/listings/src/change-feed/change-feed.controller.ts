@@ -1,8 +1,7 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/auth';
-import { ApiErrors } from '@app/common';
+import { ApiErrors, Public } from '@app/common';
 import { ChangeFeedQuery } from './change-feed.query';
 import { ChangeFeedService } from './change-feed.service';
 import { ListingEventView } from './listing-event.view';

@@ -1,11 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { PrismaService, SqlService } from '@app/database';
-import { AuthenticatedUser, Role } from '../authenticated-user';
-import { AdminUserView, UserView } from '../dto/user.view';
-import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from '../dto/admin.dto';
-import { hashPassword } from '../passwords';
-import { RefreshTokensService } from '../tokens/refresh-tokens.service';
+import { type AuthenticatedUser, Page, type Role, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
+import { type Prisma, PrismaService, SqlService } from '@app/database';
+import { AdminUserView, UserView } from './dto/user.view';
+import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from './dto/admin.dto';
+import { hashPassword } from './passwords';
 
 interface UserRow {
   id: number;
@@ -39,7 +37,6 @@ export class UsersService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly sql: SqlService,
-    private readonly refreshTokens: RefreshTokensService,
   ) {}
 
   /** `email` is already normalised (trimmed, lower-case) by the DTO. */
@@ -73,21 +70,30 @@ export class UsersService {
     return toUserView(row);
   }
 
-  /** New password; every earlier access and refresh token stops working. */
+  /**
+   * New password; every earlier access and refresh token stops working. The token version is what
+   * ends them: access tokens are checked against it on every request, refresh tokens on every refresh
+   * (under the lock of lockForTokens, so a refresh running meanwhile cannot outlive the change).
+   */
   async changePassword(id: number, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
-      await this.refreshTokens.revokeAllOf(tx, id);
-    });
+    await this.prisma.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
   }
 
-  /** Logout-all: the version bump ends every access token, the revocation every refresh token. */
+  /** Logout-all: every access and refresh token of the account stops working. */
   async revokeAllTokens(id: number): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
-      await this.refreshTokens.revokeAllOf(tx, id);
-    });
+    await this.prisma.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
+  }
+
+  /**
+   * For the refresh-token writes of libs/auth, in their transaction: locks the account row (`FOR NO KEY
+   * UPDATE`: listing inserts that reference the account are not blocked) and returns what a refresh
+   * decides on. Every change of the token version (the updates above) takes the same row lock, so a
+   * refresh and a revocation take turns.
+   */
+  async lockForTokens(tx: Prisma.TransactionClient, id: number): Promise<{ tokenVersion: number; active: boolean } | undefined> {
+    const [row] = await tx.$queryRaw<{ token_version: number; active: boolean }[]>`SELECT token_version, active FROM app_user WHERE id = ${id} FOR NO KEY UPDATE`;
+    return row && { tokenVersion: row.token_version, active: row.active };
   }
 
   async list(query: UsersQuery): Promise<Page<AdminUserView>> {
@@ -120,7 +126,6 @@ export class UsersService {
         data: { role: change.role, active: change.active, ...(roleChanged || deactivated ? { tokenVersion: { increment: 1 } } : {}) },
         select: USER_COLUMNS,
       });
-      if (roleChanged || deactivated) await this.refreshTokens.revokeAllOf(tx, id);
       return toAdminUserView(row);
     });
   }

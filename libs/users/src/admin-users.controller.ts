@@ -1,12 +1,10 @@
 import { Body, Controller, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, ApiIdParam, PAGINATION_LINK_HEADER, ParseIdPipe, sendPage } from '@app/common';
-import type { AuthenticatedUser } from './authenticated-user';
-import { CurrentUser, Roles } from './decorators';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, PAGINATION_LINK_HEADER, ParseIdPipe, Roles, sendPage } from '@app/common';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { AdminUserView } from './dto/user.view';
-import { UsersService } from './users/users.service';
+import { UsersService } from './users.service';
 
 @ApiTags('admin')
 @Controller('admin/users')
