@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_REPLICAS, type ReadReplicas, type ReadSource } from './read-replicas';
 
@@ -34,7 +34,7 @@ export interface SqlTransaction {
  * to the read replicas (DATABASE_REPLICA_URL), when there are any; everything else runs on the primary.
  */
 @Injectable()
-export class SqlService implements OnModuleDestroy {
+export class SqlService {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(DATABASE_REPLICAS) private readonly replicas: ReadReplicas,
@@ -77,8 +77,21 @@ export class SqlService implements OnModuleDestroy {
       if (!released) client.release();
     }
   }
+}
 
-  async onModuleDestroy(): Promise<void> {
+/**
+ * The one owner of the pools' lifetime (the primary's, shared by SqlService and Prisma's adapter, and
+ * the replicas'): they are ended after every module has stopped using them (onApplicationShutdown runs
+ * after all onModuleDestroy hooks, Prisma's disconnect among them).
+ */
+@Injectable()
+export class DatabasePools implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(DATABASE_REPLICAS) private readonly replicas: ReadReplicas,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.pool.end(), this.replicas.end()]);
   }
 }
