@@ -3,6 +3,7 @@ export * from './prisma.service';
 export * from './pool';
 export * from './database-availability';
 export * from './sql.service';
+export * from './sql';
 export * from './read-replicas';
 export * from './read-source.decorator';
 export * from './database-url';
