@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { type AuthenticatedUser, Page, type Role, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { type Prisma, PrismaService, SqlService } from '@app/database';
+import { PrismaService, SqlService, type SqlTransaction, prepared } from '@app/database';
 import { AdminUserView, UserView } from './dto/user.view';
 import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { hashPassword } from './passwords';
@@ -28,7 +28,6 @@ function toAdminUserView(row: UserRow): AdminUserView {
   return { ...toUserView(row), active: row.active };
 }
 
-const ACCOUNT_CHECK = { name: 'account_check', text: 'SELECT role, active, token_version FROM app_user WHERE id = $1' };
 
 const USER_COLUMNS = { id: true, email: true, role: true, active: true, createdDate: true } as const;
 
@@ -60,7 +59,9 @@ export class UsersService {
 
   /** The per-request check: role and active flag come from here, never from the token. On every authenticated request, hence plain SQL. */
   async findForRequest(id: number): Promise<{ role: Role; active: boolean; tokenVersion: number } | null> {
-    const [row] = await this.sql.query<{ role: Role; active: boolean; token_version: number }>(ACCOUNT_CHECK, [id]);
+    const [row] = await this.sql.query<{ role: Role; active: boolean; token_version: number }>(
+      prepared('account_check')`SELECT role, active, token_version FROM app_user WHERE id = ${id}`,
+    );
     return row ? { role: row.role, active: row.active, tokenVersion: row.token_version } : null;
   }
 
@@ -91,8 +92,8 @@ export class UsersService {
    * decides on. Every change of the token version (the updates above) takes the same row lock, so a
    * refresh and a revocation take turns.
    */
-  async lockForTokens(tx: Prisma.TransactionClient, id: number): Promise<{ tokenVersion: number; active: boolean } | undefined> {
-    const [row] = await tx.$queryRaw<{ token_version: number; active: boolean }[]>`SELECT token_version, active FROM app_user WHERE id = ${id} FOR NO KEY UPDATE`;
+  async lockForTokens(tx: SqlTransaction, id: number): Promise<{ tokenVersion: number; active: boolean } | undefined> {
+    const [row] = await tx.query<{ token_version: number; active: boolean }>(prepared('account_lock_for_tokens')`SELECT token_version, active FROM app_user WHERE id = ${id} FOR NO KEY UPDATE`);
     return row && { tokenVersion: row.token_version, active: row.active };
   }
 
