@@ -17,6 +17,30 @@ export default tseslint.config(
     },
   },
   {
+    // Module boundaries: a library is used through its index.ts (`@app/<lib>`), never through its files;
+    // the generated Prisma client is libs/database's own.
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*/**'], message: 'Import another library through its index: @app/<lib>.' },
+            { group: ['../../*', '../../../*', '**/libs/**'], message: 'Relative imports stay inside their library: import another one as @app/<lib>.' },
+            { group: ['**/generated/prisma/**'], message: 'The generated Prisma client is libs/database\'s: use what @app/database exports.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/database/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@app/*/**', '../../*', '**/libs/**'], message: 'Relative imports stay inside their library.' }] }],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {
       // expect.any(...) and friends are typed `any` by Jest.

@@ -387,7 +387,7 @@ async function insertListings(client: Client): Promise<void> {
             -- The price summary, from the same entries insertPrices writes (as the service keeps it).
             p.n, h.first_price, CASE WHEN p.n > 1 THEN pg_temp.entry_price(p.id, p.n - 2, p.n, p.base_price) END, h.min_price, h.max_price,
             CASE WHEN p.n > 1 THEN p.created + p.span_ms * interval '1 millisecond' END,
-            round((h.first_price - pg_temp.entry_price(p.id, p.n - 1, p.n, p.base_price)) * 100 / h.first_price, 2)::float8
+            price_drop_pct(h.first_price, pg_temp.entry_price(p.id, p.n - 1, p.n, p.base_price))
      FROM bench_plan p
      JOIN bench_city c ON c.idx = p.city
      JOIN bench_country k ON k.country = c.country
@@ -442,7 +442,7 @@ async function verifyInvariant(client: Client, o: GenerateOptions): Promise<void
     SELECT (SELECT count(*) FROM listing) AS listings, (SELECT count(*) FROM listing_price) AS prices,
            count(*) FILTER (WHERE e.listing_id IS NULL OR e.first_at <> l.created_date OR e.last_at <> l.updated_date OR e.last_price <> l.latest_price_eur) AS broken,
            count(*) FILTER (WHERE (l.price_entries, l.first_price_eur, l.min_price_eur, l.max_price_eur, l.price_drop_pct)
-                                    IS DISTINCT FROM (e.entries, e.first_price, e.min_price, e.max_price, round((e.first_price - e.last_price) * 100 / e.first_price, 2)::float8)
+                                    IS DISTINCT FROM (e.entries, e.first_price, e.min_price, e.max_price, price_drop_pct(e.first_price, e.last_price))
                                   OR l.previous_price_eur IS DISTINCT FROM e.previous_price
                                   OR l.price_changed_date IS DISTINCT FROM CASE WHEN e.entries > 1 THEN e.last_at END) AS bad_summaries,
            coalesce(sum(e.unordered), 0) AS unordered,

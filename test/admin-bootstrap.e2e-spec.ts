@@ -1,4 +1,4 @@
-import { ensureAdmin, verifyPassword } from '@app/auth';
+import { ensureAdmin, verifyPassword } from '@app/users';
 import { type AppProcess, runAppScript, startAppProcess } from './support/app-process';
 import { ApiClient } from './support/http';
 import { TestApp, signIn, signUp, signUpAdmin, startTestApp, uniqueEmail } from './support/test-app';

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
-import { RedisThrottlerStorage, type ThrottlerStorageRecord } from '@app/auth/rate-limits/redis-throttler-storage';
+import { RedisThrottlerStorage, type ThrottlerStorageRecord } from '../libs/auth/src/rate-limits/redis-throttler-storage';
 import { TEST_REDIS_URL, describeWithRedis, uniqueRedisPrefix } from './support/redis';
 import { type TestApp, startTestApp, uniqueEmail } from './support/test-app';
 

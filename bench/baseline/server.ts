@@ -43,7 +43,7 @@ const SQL = {
              previous_price_eur = CASE WHEN latest_price_eur <> $13 THEN latest_price_eur ELSE previous_price_eur END,
              price_changed_date = CASE WHEN latest_price_eur <> $13 THEN $14 ELSE price_changed_date END,
              min_price_eur = least(min_price_eur, $13), max_price_eur = greatest(max_price_eur, $13),
-             price_drop_pct = CASE WHEN first_price_eur = 0 THEN '-Infinity'::float8 ELSE round((first_price_eur - $13) * 100 / first_price_eur, 2)::float8 END,
+             price_drop_pct = price_drop_pct(first_price_eur, $13),
              event_tx = greatest(event_tx, pg_current_xact_id()::text::bigint)
            WHERE id = $1 RETURNING ${LISTING_COLUMNS}, event_tx`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
@@ -52,8 +52,8 @@ const SQL = {
          VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint))`,
   summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
               previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
-              CASE WHEN first_price_eur <> 0 THEN round((latest_price_eur - first_price_eur) * 100 / first_price_eur, 2) END AS change_since_first_pct,
-              CASE WHEN previous_price_eur <> 0 THEN round((latest_price_eur - previous_price_eur) * 100 / previous_price_eur, 2) END AS change_since_previous_pct
+              price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
+              price_change_pct(previous_price_eur, latest_price_eur) AS change_since_previous_pct
             FROM listing WHERE id = $1`,
   priceAt: `SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 AND created_date <= $2
             ORDER BY created_date DESC, id DESC LIMIT 1`,

@@ -103,8 +103,7 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
       `UPDATE listing l
        SET price_entries = h.entries, previous_price_eur = h.previous_price, min_price_eur = h.min_price, max_price_eur = h.max_price,
            price_changed_date = h.changed_date,
-           price_drop_pct = CASE WHEN l.first_price_eur = 0 THEN '-Infinity'::float8
-                                 ELSE round((l.first_price_eur - l.latest_price_eur) * 100 / l.first_price_eur, 2)::float8 END
+           price_drop_pct = price_drop_pct(l.first_price_eur, l.latest_price_eur)
        FROM (
          SELECT listing_id, count(*)::int AS entries, min(price_eur) AS min_price, max(price_eur) AS max_price,
                 max(price_eur) FILTER (WHERE k = n - 1) AS previous_price, max(created_date) FILTER (WHERE k = n AND n > 1) AS changed_date

@@ -157,13 +157,19 @@ export class FuzzWorld {
   /** The state of a refresh token, read from the database (by its hash, as the service stores it). */
   async tokenState(token: string): Promise<TokenState | 'unknown'> {
     const hash = createHash('sha256').update(token).digest('hex');
-    const { rows } = await this.db.query<{ used_at: Date | null; revoked_at: Date | null; expires_at: Date }>(
-      'SELECT used_at, revoked_at, expires_at FROM refresh_token WHERE token_hash = $1',
+    const { rows } = await this.db.query<{ used_at: Date | null; revoked_at: Date | null; expires_at: Date; current: boolean }>(
+      `SELECT t.used_at, t.revoked_at, t.expires_at, t.token_version = u.token_version AND u.active AS current
+       FROM refresh_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = $1`,
       [hash],
     );
     const row = rows[0];
     if (!row) return 'unknown';
-    return row.revoked_at || row.expires_at.getTime() <= Date.now() ? 'revoked' : row.used_at ? 'spent' : 'live';
+    if (row.revoked_at) return 'revoked';
+    // A used token is a replay whatever else is true of it (the service checks that first).
+    if (row.used_at) return 'spent';
+    // Issued before the account's version moved on (password change, logout-all, role change,
+    // deactivation), or expired: refused, nothing written.
+    return !row.current || row.expires_at.getTime() <= Date.now() ? 'revoked' : 'live';
   }
 
   /** Refresh tokens a request may present: the actor's latest ones and the latest of anyone's. */

@@ -43,7 +43,7 @@ export async function insertBulkListings(client: pg.Client, email: string): Prom
        CASE WHEN r_country < 0.60 THEN 'FR' WHEN r_country < 0.85 THEN 'DE' WHEN r_country < 0.95 THEN 'ES' WHEN r_country < 0.99 THEN 'IT' ELSE 'LU' END,
        m.latest, m.created, m.created + interval '${BULK_PRICES_PER_LISTING - 1} days', $1,
        ${BULK_PRICES_PER_LISTING}, h.first, h.previous, least(h.first, h.previous, h.second, m.latest), greatest(h.first, h.previous, h.second, m.latest),
-       m.created + interval '${BULK_PRICES_PER_LISTING - 1} days', round((h.first - m.latest) * 100 / h.first, 2)::float8
+       m.created + interval '${BULK_PRICES_PER_LISTING - 1} days', price_drop_pct(h.first, m.latest)
      FROM (
        SELECT g, random() AS r_type, random() AS r_surface, random() AS r_rooms, random() AS r_postal, random() AS r_city,
          random() AS r_country, random() AS r_price, random() AS r_created

@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, REQUIRED_ROLES, type Role } from '@app/auth';
+import { IS_PUBLIC, REQUIRED_ROLES, type Role } from '@app/common';
 import type { TestApp } from './test-app';
 
 export type Access = 'public' | 'authenticated' | 'admin';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
-import { ensureAdmin } from '@app/auth';
+import { ensureAdmin } from '@app/users';
 import { createLogging, loadConfig } from '@app/common';
 import { PrismaService } from '@app/database';
 import { createApp } from '../../apps/api/src/create-app';

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
-import { AuthModule } from '@app/auth';
+import { AuthModule, JwtAuthGuard, RolesGuard } from '@app/auth';
 import { ApiExceptionFilter, ApiValidationPipe, AppConfig, AppConfigModule, AppLogging } from '@app/common';
 import { DatabaseModule } from '@app/database';
 import { HealthModule } from '@app/health';
@@ -10,7 +10,7 @@ import { ListingsModule } from '@app/listings';
 import { PricesModule } from '@app/prices';
 
 /**
- * Composition only: which modules make up the service, and the cross-cutting pipe and filter. The
+ * Composition only: which modules make up the service, and every global provider (guards, pipe, filter). The
  * database URL is passed apart from the settings because it is known only once the database has been
  * prepared (embedded or DATABASE_URL), and the logger because main.ts uses it before the module exists.
  */
@@ -31,6 +31,10 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
+        // Every global provider, here and nowhere else. Guards run before pipes; among guards, order
+        // matters: who the caller is (JwtAuthGuard) before what they may do (RolesGuard).
+        { provide: APP_GUARD, useClass: JwtAuthGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],

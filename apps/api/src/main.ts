@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ensureAdmin } from '@app/auth';
+import { ensureAdmin } from '@app/users';
 import { ConfigError, createLogging, loadConfig, nestLoggerFor } from '@app/common';
 import { DatabaseAvailability, PrismaService } from '@app/database';
 import { shutDownGracefully } from '@app/health';

@@ -1,14 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiErrors } from '@app/common';
+import { ApiErrors, type AuthenticatedUser, CurrentUser, Public } from '@app/common';
 import { AuthService } from './auth.service';
-import type { AuthenticatedUser } from './authenticated-user';
-import { CurrentUser, Public } from './decorators';
 import { ChangePasswordDto, CredentialsDto, RefreshTokenDto } from './dto/credentials.dto';
-import { TokenPairView, UserView } from './dto/user.view';
+import { TokenPairView } from './dto/token-pair.view';
 import { AuthThrottlerGuard } from './guards/auth-throttler.guard';
-import { UsersService } from './users/users.service';
+import { UserView, UsersService } from '@app/users';
 
 const NOT_THROTTLED = { default: true, account: true, 'account-ceiling': true };
 

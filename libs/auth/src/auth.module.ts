@@ -1,20 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '@app/common';
-import { AdminUsersController } from './admin-users.controller';
 import { AUTH_SETTINGS, AuthService, AuthSettings } from './auth.service';
 import { AuthController } from './auth.controller';
 import { authThrottlers } from './guards/auth-throttler.guard';
-import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { RedisThrottlerStorage } from './rate-limits/redis-throttler-storage';
-import { RolesGuard } from './guards/roles.guard';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokens } from './tokens/access-tokens';
 import { resolveJwtSecret } from './tokens/jwt-secret';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
-import { UsersService } from './users/users.service';
+import { UsersModule } from '@app/users';
 
 @Module({})
 export class AuthModule {
@@ -25,6 +21,7 @@ export class AuthModule {
       imports: [
         // Stateless bearer tokens: no sessions, request.user is set per request by JwtStrategy.
         PassportModule.register({ session: false }),
+        UsersModule,
         // With REDIS_URL the counters live in Redis, so every instance behind the load balancer
         // counts against one limit; without it, in this process' memory (right for one instance).
         ThrottlerModule.forRootAsync({
@@ -40,7 +37,7 @@ export class AuthModule {
           },
         }),
       ],
-      controllers: [AuthController, AdminUsersController],
+      controllers: [AuthController],
       providers: [
         {
           provide: AUTH_SETTINGS,
@@ -56,13 +53,10 @@ export class AuthModule {
         },
         JwtStrategy,
         AuthService,
-        UsersService,
         RefreshTokensService,
-        // Order matters: who the caller is (JwtAuthGuard) before what they may do (RolesGuard).
-        { provide: APP_GUARD, useClass: JwtAuthGuard },
-        { provide: APP_GUARD, useClass: RolesGuard },
       ],
-      exports: [UsersService],
+      // What the global guards (registered in AppModule with every other global provider) need.
+      exports: [AUTH_SETTINGS, UsersModule],
     };
   }
 }

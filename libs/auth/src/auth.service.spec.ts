@@ -1,10 +1,9 @@
 import { ConflictException, UnauthorizedException } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AuthService } from './auth.service';
-import { hashPassword } from './passwords';
 import { AccessTokens } from './tokens/access-tokens';
 import type { RefreshTokensService, RotationResult } from './tokens/refresh-tokens.service';
-import type { CredentialRow, UsersService } from './users/users.service';
+import { type CredentialRow, type UsersService, hashPassword } from '@app/users';
 
 const PASSWORD = 'correct horse battery staple';
 const REFRESH_TTL = 3600;

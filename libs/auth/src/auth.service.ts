@@ -1,9 +1,8 @@
 import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { TokenPairView, UserView } from './dto/user.view';
-import { verifyAgainstDummy, verifyPassword } from './passwords';
+import { type UserView, UsersService, verifyAgainstDummy, verifyPassword } from '@app/users';
+import { TokenPairView } from './dto/token-pair.view';
 import { AccessTokens } from './tokens/access-tokens';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
-import { UsersService } from './users/users.service';
 
 export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
 

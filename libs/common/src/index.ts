@@ -1,3 +1,5 @@
+export * from './access/access.decorators';
+export * from './access/authenticated-user';
 export * from './errors/api-error';
 export * from './errors/api-exception.filter';
 export * from './errors/database-unavailable';

@@ -4,7 +4,7 @@ import { createPool } from './pool';
 import { DATABASE_OPTIONS, PrismaService } from './prisma.service';
 import type { DatabaseOptions } from './pool';
 import { DATABASE_REPLICAS, ReadReplicas, replicaLabel } from './read-replicas';
-import { DATABASE_POOL, SqlService } from './sql.service';
+import { DATABASE_POOL, DatabasePools, SqlService } from './sql.service';
 
 export interface DatabaseModuleOptions extends DatabaseOptions {
   /** Read replicas for anonymous public reads (DATABASE_REPLICA_URL); each gets a pool like the primary's. */
@@ -26,6 +26,7 @@ export class DatabaseModule {
         },
         PrismaService,
         SqlService,
+        DatabasePools,
         DatabaseAvailability,
       ],
       exports: [PrismaService, SqlService, DatabaseAvailability],

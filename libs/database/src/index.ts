@@ -4,6 +4,8 @@ export * from './pool';
 export * from './database-availability';
 export * from './database-errors';
 export * from './sql.service';
+export * from './sql';
 export * from './read-replicas';
+export * from './read-source.decorator';
 export { Prisma } from './generated/prisma/client';
 export type { Listing, ListingPrice } from './generated/prisma/client';

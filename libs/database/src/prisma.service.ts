@@ -21,7 +21,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   static standalone(options: DatabaseOptions): PrismaService {
     const pool = createPool(options);
     const client = new PrismaService(pool);
-    // In the application SqlService ends the shared pool; here nobody else owns it.
+    // In the application DatabasePools ends the shared pool; here nobody else owns it.
     const disconnect = client.$disconnect.bind(client);
     client.$disconnect = async () => {
       await disconnect();

@@ -1,62 +1,74 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_REPLICAS, type ReadReplicas, type ReadSource } from './read-replicas';
+import type { SqlQuery } from './sql';
 
 export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
-/** A statement prepared once per connection (by name) and then executed with new values. */
+/**
+ * @deprecated Being replaced by SqlQuery (the sql tagged template, ./sql.ts); what is left of it is
+ * converted file by file.
+ */
 export interface Statement {
-  /**
-   * Prepared once per connection under this name (PostgreSQL may then reuse a generic plan). Without a
-   * name the statement is planned with its values on every execution.
-   */
   name?: string;
   text: string;
 }
 
-/** A statement whose text is built at run time, named after its text so each shape is prepared once. */
+/** @deprecated Use preparedByShape (./sql.ts). */
 export function namedStatement(prefix: string, text: string): Statement {
   return { name: `${prefix}_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`, text };
 }
 
-/** The transaction a callback of SqlService.transaction runs in. */
+/** The transaction a callback of SqlService.transaction runs in: the one transaction type of the codebase. */
 export interface SqlTransaction {
+  query<R extends pg.QueryResultRow>(query: SqlQuery): Promise<R[]>;
+  /** @deprecated The Statement form; use query(sql`…`). */
   query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]>;
+}
+
+function toConfig(query: SqlQuery | Statement, values?: unknown[]): pg.QueryConfig {
+  return { name: query.name, text: query.text, values: values ?? (query as SqlQuery).values };
 }
 
 /**
  * Plain node-postgres for the hot paths (history reads, listing pages, the per-request account check,
  * listing writes), on the same pool as Prisma. Measured here: Prisma 6.19's query layer costs about
  * three times a prepared `pg` round trip under load (see bench/results), which matters on the
- * endpoints every client hits; everything else keeps using Prisma. Every statement is named, so
- * Postgres parses and plans it once per connection. `read` sends the public reads of anonymous callers
+ * endpoints every client hits; everything else keeps using Prisma. Statements are written with the sql
+ * tagged template (./sql.ts); a `prepared` one is parsed and planned once per connection. `read` sends the public reads of anonymous callers
  * to the read replicas (DATABASE_REPLICA_URL), when there are any; everything else runs on the primary.
  */
 @Injectable()
-export class SqlService implements OnModuleDestroy {
+export class SqlService {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(DATABASE_REPLICAS) private readonly replicas: ReadReplicas,
   ) {}
 
   /** On the primary: writes, and reads that must see the latest commit. */
-  async query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>({ name: statement.name, text: statement.text, values })).rows;
+  async query<R extends pg.QueryResultRow>(query: SqlQuery): Promise<R[]>;
+  /** @deprecated The Statement form; use query(sql`…`). */
+  async query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]>;
+  async query<R extends pg.QueryResultRow>(query: SqlQuery | Statement, values?: unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(toConfig(query, values))).rows;
   }
 
   /** A read from `from`: a replica in turn when asked for and one is configured, else the primary. */
-  async read<R extends pg.QueryResultRow>(from: ReadSource, statement: Statement, values: unknown[]): Promise<R[]> {
-    if (from === 'primary' || this.replicas.size === 0) return this.query<R>(statement, values);
-    return this.replicas.query<R>({ name: statement.name, text: statement.text, values }, () => this.query<R>(statement, values));
+  async read<R extends pg.QueryResultRow>(from: ReadSource, query: SqlQuery): Promise<R[]>;
+  /** @deprecated The Statement form; use read(from, sql`…`). */
+  async read<R extends pg.QueryResultRow>(from: ReadSource, statement: Statement, values: unknown[]): Promise<R[]>;
+  async read<R extends pg.QueryResultRow>(from: ReadSource, query: SqlQuery | Statement, values?: unknown[]): Promise<R[]> {
+    const config = toConfig(query, values);
+    if (from === 'primary' || this.replicas.size === 0) return (await this.pool.query<R>(config)).rows;
+    return this.replicas.query<R>(config, async () => (await this.pool.query<R>(config)).rows);
   }
 
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx: SqlTransaction = {
-      query: async <R extends pg.QueryResultRow>(statement: Statement, values: unknown[]) =>
-        (await client.query<R>({ name: statement.name, text: statement.text, values })).rows,
+      query: async <R extends pg.QueryResultRow>(query: SqlQuery | Statement, values?: unknown[]) => (await client.query<R>(toConfig(query, values))).rows,
     };
     let released = false;
     try {
@@ -77,8 +89,21 @@ export class SqlService implements OnModuleDestroy {
       if (!released) client.release();
     }
   }
+}
 
-  async onModuleDestroy(): Promise<void> {
+/**
+ * The one owner of the pools' lifetime (the primary's, shared by SqlService and Prisma's adapter, and
+ * the replicas'): they are ended after every module has stopped using them (onApplicationShutdown runs
+ * after all onModuleDestroy hooks, Prisma's disconnect among them).
+ */
+@Injectable()
+export class DatabasePools implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(DATABASE_REPLICAS) private readonly replicas: ReadReplicas,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.pool.end(), this.replicas.end()]);
   }
 }

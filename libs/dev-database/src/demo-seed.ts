@@ -4,7 +4,7 @@
  * so the seed writes a short description derived from the row instead. Prices were floats in euros;
  * all were whole numbers. Dates were UTC without a zone and are kept to the millisecond.
  */
-import { hashPassword } from '@app/auth';
+import { hashPassword } from '@app/users';
 import type { PrismaService } from '@app/database';
 
 /**

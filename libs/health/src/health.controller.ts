@@ -2,11 +2,11 @@ import { Controller, Get, Header, Res, ServiceUnavailableException } from '@nest
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, type HealthIndicatorFunction } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { Public } from '@app/auth';
 import { DatabaseHealthIndicator } from './database.indicator';
 import { HealthCheckFailureView, HealthCheckView, HealthComponentView } from './health.views';
 import { HttpDrain } from './http-drain';
 import { RedisHealthIndicator } from './redis.indicator';
+import { Public } from '@app/common';
 
 const NO_CACHE = 'no-cache, no-store, must-revalidate';
 

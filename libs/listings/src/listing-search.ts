@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from '@app/common';
-import { Prisma } from '@app/database';
+import { type SqlQuery, join, raw, sql } from '@app/database';
 import { MAX_PRICE_EUR } from './dto/listing-write.dto';
 import { LISTING_PAGE_DEFAULT, LISTING_SORTS, type ListingSort, ListingsQuery } from './dto/listings.query';
 import type { ListingRow } from './listing.mapper';
@@ -45,17 +45,17 @@ export interface ListingSearch {
   changedSince?: string;
 }
 
-export const LISTING_COLUMNS = Prisma.raw(
+export const LISTING_COLUMNS = raw(
   'id, name, description, building_type::text AS building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number, ' +
     'street_address, postal_code, city, country, latest_price_eur, created_date, updated_date',
 );
 
-const ORDER_BY: Record<ListingSort, Prisma.Sql> = {
-  id: Prisma.raw('id'),
-  price: Prisma.raw('latest_price_eur, id'),
-  '-price': Prisma.raw('latest_price_eur DESC, id DESC'),
-  '-created': Prisma.raw('created_date DESC, id DESC'),
-  drop: Prisma.raw('price_drop_pct DESC, id DESC'),
+const ORDER_BY: Record<ListingSort, SqlQuery> = {
+  id: raw('id'),
+  price: raw('latest_price_eur, id'),
+  '-price': raw('latest_price_eur DESC, id DESC'),
+  '-created': raw('created_date DESC, id DESC'),
+  drop: raw('price_drop_pct DESC, id DESC'),
 };
 
 /**
@@ -66,45 +66,45 @@ const ORDER_BY: Record<ListingSort, Prisma.Sql> = {
  * nearly every listing to find a few recent changes. The cost is that of the listings changed since the
  * instant, which is what "changed since" is for: recent instants.
  */
-function orderBy(search: ListingSearch): Prisma.Sql {
-  return search.sort === 'id' && search.changedSince !== undefined ? Prisma.raw('id + 0') : ORDER_BY[search.sort];
+function orderBy(search: ListingSearch): SqlQuery {
+  return search.sort === 'id' && search.changedSince !== undefined ? raw('id + 0') : ORDER_BY[search.sort];
 }
 
-function afterCondition(after: ListingPosition): Prisma.Sql {
+function afterCondition(after: ListingPosition): SqlQuery {
   switch (after.sort) {
     case 'id':
-      return Prisma.sql`id > ${after.id}::int4`;
+      return sql`id > ${after.id}::int4`;
     case 'price':
-      return Prisma.sql`(latest_price_eur, id) > (${after.price}::numeric, ${after.id}::int4)`;
+      return sql`(latest_price_eur, id) > (${after.price}::numeric, ${after.id}::int4)`;
     case '-price':
-      return Prisma.sql`(latest_price_eur, id) < (${after.price}::numeric, ${after.id}::int4)`;
+      return sql`(latest_price_eur, id) < (${after.price}::numeric, ${after.id}::int4)`;
     case '-created':
-      return Prisma.sql`(created_date, id) < (${after.created}::timestamptz, ${after.id}::int4)`;
+      return sql`(created_date, id) < (${after.created}::timestamptz, ${after.id}::int4)`;
     case 'drop':
-      return Prisma.sql`(price_drop_pct, id) < (${after.drop}::float8, ${after.id}::int4)`;
+      return sql`(price_drop_pct, id) < (${after.drop}::float8, ${after.id}::int4)`;
   }
 }
 
 /** The statement for one page: `limit + 1` rows, so the caller knows whether a next page exists. */
-export function listingSearchSql(search: ListingSearch): Prisma.Sql {
-  const where: Prisma.Sql[] = [];
-  if (search.ownerId !== undefined) where.push(Prisma.sql`owner_id = ${search.ownerId}::int4`);
-  if (search.city !== undefined) where.push(Prisma.sql`city = ${search.city}`);
-  if (search.postalCode !== undefined) where.push(Prisma.sql`postal_code = ${search.postalCode}`);
-  if (search.country !== undefined) where.push(Prisma.sql`country = ${search.country}::bpchar`);
-  if (search.buildingType !== undefined) where.push(Prisma.sql`building_type = ${search.buildingType}::building_type`);
-  if (search.minPrice !== undefined) where.push(Prisma.sql`latest_price_eur >= ${search.minPrice}::numeric`);
-  if (search.maxPrice !== undefined) where.push(Prisma.sql`latest_price_eur <= ${search.maxPrice}::numeric`);
-  if (search.minRooms !== undefined) where.push(Prisma.sql`rooms_count >= ${search.minRooms}::int4`);
-  if (search.minSurface !== undefined) where.push(Prisma.sql`surface_area_m2 >= ${search.minSurface}::float8`);
+export function listingSearchSql(search: ListingSearch): SqlQuery {
+  const where: SqlQuery[] = [];
+  if (search.ownerId !== undefined) where.push(sql`owner_id = ${search.ownerId}::int4`);
+  if (search.city !== undefined) where.push(sql`city = ${search.city}`);
+  if (search.postalCode !== undefined) where.push(sql`postal_code = ${search.postalCode}`);
+  if (search.country !== undefined) where.push(sql`country = ${search.country}::bpchar`);
+  if (search.buildingType !== undefined) where.push(sql`building_type = ${search.buildingType}::building_type`);
+  if (search.minPrice !== undefined) where.push(sql`latest_price_eur >= ${search.minPrice}::numeric`);
+  if (search.maxPrice !== undefined) where.push(sql`latest_price_eur <= ${search.maxPrice}::numeric`);
+  if (search.minRooms !== undefined) where.push(sql`rooms_count >= ${search.minRooms}::int4`);
+  if (search.minSurface !== undefined) where.push(sql`surface_area_m2 >= ${search.minSurface}::float8`);
   // The price summary columns, kept by the listing's writes (see listing-writes.ts).
-  if (search.minDropPct !== undefined) where.push(Prisma.sql`price_drop_pct >= ${search.minDropPct}::float8`);
-  if (search.changedSince !== undefined) where.push(Prisma.sql`price_changed_date >= ${search.changedSince}::timestamptz`);
+  if (search.minDropPct !== undefined) where.push(sql`price_drop_pct >= ${search.minDropPct}::float8`);
+  if (search.changedSince !== undefined) where.push(sql`price_changed_date >= ${search.changedSince}::timestamptz`);
   if (search.after !== undefined) where.push(afterCondition(search.after));
-  const filter = where.length > 0 ? Prisma.sql` WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;
+  const filter = where.length > 0 ? sql` WHERE ${join(where, ' AND ')}` : sql``;
   // sort=drop needs the drop of the last row for the next page's cursor.
-  const columns = search.sort === 'drop' ? Prisma.sql`${LISTING_COLUMNS}, price_drop_pct` : LISTING_COLUMNS;
-  return Prisma.sql`SELECT ${columns} FROM listing${filter} ORDER BY ${orderBy(search)} LIMIT ${search.limit + 1}::int4`;
+  const columns = search.sort === 'drop' ? sql`${LISTING_COLUMNS}, price_drop_pct` : LISTING_COLUMNS;
+  return sql`SELECT ${columns} FROM listing${filter} ORDER BY ${orderBy(search)} LIMIT ${search.limit + 1}::int4`;
 }
 
 /**

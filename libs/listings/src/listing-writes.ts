@@ -1,4 +1,5 @@
 import type { Statement } from '@app/database';
+import { PRICE_SUMMARY_INSERT_COLUMNS, priceSummaryAfterWrite, priceSummaryOfFirstPrice } from '@app/prices';
 import { OWN_TX } from './change-feed/change-feed.statements';
 import { ListingWriteDto } from './dto/listing-write.dto';
 
@@ -10,49 +11,31 @@ import { ListingWriteDto } from './dto/listing-write.dto';
 const RETURNED = `id, name, description, building_type::text AS building_type, surface_area_m2, rooms_count, bedrooms_count,
   contact_phone_number, street_address, postal_code, city, country, latest_price_eur, created_date, updated_date`;
 
-/**
- * The drop from the first price to the latest, in percent rounded to 2 decimals (as the summary shows
- * it), positive when the price went down; -Infinity from a first price of 0, which has no percentage:
- * such a listing never matches min_drop_pct and comes after every other in sort=drop.
- */
-function priceDropPctSql(first: string, latest: string): string {
-  return `CASE WHEN ${first} = 0 THEN '-Infinity'::float8 ELSE round((${first} - ${latest}) * 100 / ${first}, 2)::float8 END`;
-}
-
 export const SELECT_LISTING: Statement = { name: 'listing_by_id', text: `SELECT ${RETURNED} FROM listing WHERE id = $1` };
 
-/**
- * The price summary columns (see schema.prisma) start as the summary of a one-entry history: the initial
- * price is the first, latest, lowest and highest, with no previous price and no change yet.
- */
+/** The price summary columns (libs/prices owns their SQL) start as the summary of a one-entry history. */
 export const INSERT_LISTING: Statement = {
   name: 'listing_insert',
   text: `INSERT INTO listing (name, description, building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number,
            street_address, postal_code, city, country, latest_price_eur, owner_id, created_date, updated_date,
-           price_entries, first_price_eur, min_price_eur, max_price_eur, price_drop_pct, event_tx)
+           ${PRICE_SUMMARY_INSERT_COLUMNS}, event_tx)
          VALUES ($1, $2, $3::building_type, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14,
-           1, $12, $12, $12, ${priceDropPctSql('$12::numeric', '$12::numeric')}, ${OWN_TX})
+           ${priceSummaryOfFirstPrice('$12::numeric')}, ${OWN_TX})
          RETURNING ${RETURNED}`,
 };
 
 /**
  * Also moves event_tx on: the change feed position of the event this write records (see RECORD_EVENT).
- * Also moves the price summary on when the price changes, in the same statement (one row version per
- * write). Every expression on the right reads the row as it was before this UPDATE, locked by
- * LOCK_LISTING: `latest_price_eur <> $12` is the same decision the service takes to append a history
- * entry, so the summary counts exactly the entries appended. An unchanged price leaves every summary
- * column as it was (and the update HOT when nothing else indexed changes).
+ * Also moves the price summary on when the price changes (libs/prices' fragment), in the same statement:
+ * one row version per write, under LOCK_LISTING's lock. An unchanged price leaves every summary column as
+ * it was (and the update HOT when nothing else indexed changes).
  */
 export const UPDATE_LISTING: Statement = {
   name: 'listing_update',
   text: `UPDATE listing SET name = $1, description = $2, building_type = $3::building_type, surface_area_m2 = $4, rooms_count = $5,
            bedrooms_count = $6, contact_phone_number = $7, street_address = $8, postal_code = $9, city = $10, country = $11,
            latest_price_eur = $12, updated_date = $14,
-           price_entries = CASE WHEN latest_price_eur <> $12 THEN price_entries + 1 ELSE price_entries END,
-           previous_price_eur = CASE WHEN latest_price_eur <> $12 THEN latest_price_eur ELSE previous_price_eur END,
-           price_changed_date = CASE WHEN latest_price_eur <> $12 THEN $14 ELSE price_changed_date END,
-           min_price_eur = least(min_price_eur, $12), max_price_eur = greatest(max_price_eur, $12),
-           price_drop_pct = ${priceDropPctSql('first_price_eur', '$12')},
+           ${priceSummaryAfterWrite('$12', '$14')},
            event_tx = greatest(event_tx, ${OWN_TX})
          WHERE id = $13
          RETURNING ${RETURNED}, event_tx`,

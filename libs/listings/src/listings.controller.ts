@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public, ReadFrom, type AuthenticatedUser } from '@app/auth';
-import { ApiErrors, ApiIdParam, ConditionalGet, type Page, Paginated, ParseIdPipe } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, ConditionalGet, CurrentUser, type Page, Paginated, ParseIdPipe, Public } from '@app/common';
+import { ReadFrom } from '@app/database';
 import type { ReadSource } from '@app/database';
 import { EXAMPLE_LISTING, EXAMPLE_LISTING_WRITE } from './dto/examples';
 import { ListingView } from './dto/listing.view';

@@ -1,5 +1,5 @@
 import { ForbiddenException, NotFoundException } from '@nestjs/common';
-import type { AuthenticatedUser } from '@app/auth';
+import type { AuthenticatedUser } from '@app/common';
 import { checkListingChange } from './listings.service';
 
 /** The ownership decision of every PUT and DELETE (ListingsService.lockForChange calls it on the locked row). */

@@ -1,6 +1,5 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { type AuthenticatedUser, isAdmin } from '@app/auth';
-import { Page, ValidationFailedException, toPage } from '@app/common';
+import { type AuthenticatedUser, isAdmin, Page, ValidationFailedException, toPage } from '@app/common';
 import { PrismaService, type ReadSource, SqlService, type SqlTransaction, namedStatement } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';

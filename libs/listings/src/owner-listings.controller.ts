@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { CurrentUser, Roles, type AuthenticatedUser } from '@app/auth';
-import { ApiErrors, ApiIdParam, MAX_INT4, type Page, Paginated, ParseIdPipe } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, MAX_INT4, type Page, Paginated, ParseIdPipe, Roles } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';

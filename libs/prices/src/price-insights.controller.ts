@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public, ReadFrom } from '@app/auth';
-import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, ParseIdPipe } from '@app/common';
+import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, ParseIdPipe, Public } from '@app/common';
+import { ReadFrom } from '@app/database';
 import type { ReadSource } from '@app/database';
 import { exampleChartDataUri } from './dto/chart-example';
 import { PriceAtQuery } from './dto/price-at.query';

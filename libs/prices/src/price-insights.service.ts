@@ -32,15 +32,15 @@ interface ColumnRow {
 
 /**
  * The summary is one primary-key read of the aggregates the listing's writes keep next to its price
- * (constant cost). Percentages are computed here in NUMERIC, exactly, and rounded half away from zero to
- * 2 decimals: the same rounding, and so the same value, as the stored price_drop_pct that search uses.
+ * (constant cost). Percentages come from the database's price_change_pct, exact NUMERIC rounded half away
+ * from zero to 2 decimals: the formula the stored price_drop_pct that search uses is made of.
  */
 export const PRICE_SUMMARY: Statement = {
   name: 'price_summary',
   text: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
            previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
-           CASE WHEN first_price_eur <> 0 THEN round((latest_price_eur - first_price_eur) * 100 / first_price_eur, 2) END AS change_since_first_pct,
-           CASE WHEN previous_price_eur <> 0 THEN round((latest_price_eur - previous_price_eur) * 100 / previous_price_eur, 2) END AS change_since_previous_pct
+           price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
+           price_change_pct(previous_price_eur, latest_price_eur) AS change_since_previous_pct
          FROM listing WHERE id = $1`,
 };
 

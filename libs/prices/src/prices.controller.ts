@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public, ReadFrom } from '@app/auth';
-import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, type Page, Paginated, ParseIdPipe } from '@app/common';
+import { ApiErrors, ApiIdParam, ConditionalBody, ConditionalGet, type Page, Paginated, ParseIdPipe, Public } from '@app/common';
+import { ReadFrom } from '@app/database';
 import type { ReadSource } from '@app/database';
 import { PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';

@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ensureAdmin } from '@app/auth';
+import { ensureAdmin } from '@app/users';
 import { ConfigError, loadConfig } from '@app/common';
 import { PrismaService } from '@app/database';
 import { prepareDatabase } from '../database-bootstrap';

@@ -1,10 +1,8 @@
 import { Controller, type ExecutionContext, Get, UnauthorizedException } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import type { ReadSource } from '@app/database';
-import type { AuthenticatedUser } from '../authenticated-user';
-import { Public } from '../decorators';
-import { ReadFrom } from '../read-source.decorator';
+import { type AuthenticatedUser, Public } from '@app/common';
+import { ReadFrom, type ReadSource } from '@app/database';
 import { AccessTokens } from '../tokens/access-tokens';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
@@ -57,7 +55,7 @@ describe('JwtAuthGuard (the global guard: closed unless @Public())', () => {
   const readFrom = paramFactory(ReadFrom) as (data: unknown, context: ExecutionContext) => ReadSource;
 
   beforeEach(() => {
-    passport = jest.spyOn(Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate: () => unknown }, 'canActivate').mockResolvedValue(true);
+    passport = jest.spyOn(Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate: () => Promise<boolean> }, 'canActivate').mockResolvedValue(true);
   });
   afterEach(() => passport.mockRestore());
 

@@ -2,9 +2,9 @@ import { ExecutionContext, Inject, Injectable, UnauthorizedException } from '@ne
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { IS_PUBLIC } from '@app/common';
+import { recordVerifiedBearer } from '@app/database';
 import { AUTH_SETTINGS, type AuthSettings } from '../auth.service';
-import { IS_PUBLIC } from '../decorators';
-import { recordVerifiedBearer } from '../read-source.decorator';
 import { JWT_STRATEGY } from '../strategies/jwt.strategy';
 import { type AccessTokens, bearerToken } from '../tokens/access-tokens';
 

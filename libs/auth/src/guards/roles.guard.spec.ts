@@ -1,7 +1,6 @@
 import { Controller, type ExecutionContext, ForbiddenException, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AuthenticatedUser } from '../authenticated-user';
-import { Roles } from '../decorators';
+import { type AuthenticatedUser, Roles } from '@app/common';
 import { RolesGuard } from './roles.guard';
 
 @Controller('admin-area')

@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Role } from '../authenticated-user';
-import { REQUIRED_ROLES, RequestWithUser } from '../decorators';
+import { REQUIRED_ROLES, type RequestWithUser, type Role } from '@app/common';
 
 /** Runs after AuthGuard: reads @Roles() metadata and the caller's role, nothing else. */
 @Injectable()

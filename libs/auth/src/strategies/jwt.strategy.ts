@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedUser } from '@app/common';
 import { AUTH_SETTINGS, type AuthSettings } from '../auth.service';
-import { AuthenticatedUser } from '../authenticated-user';
 import { ACCESS_TOKEN_VERIFY_OPTIONS, accessTokenClaims, bearerToken } from '../tokens/access-tokens';
-import { UsersService } from '../users/users.service';
+import { UsersService } from '@app/users';
 
 /** Passport's name for this strategy: what AuthGuard('jwt') runs. */
 export const JWT_STRATEGY = 'jwt';

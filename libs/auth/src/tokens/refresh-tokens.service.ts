@@ -1,22 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Prisma, PrismaService } from '@app/database';
+import { SqlService, type SqlTransaction } from '@app/database';
+import { UsersService } from '@app/users';
+import { type RefreshTokenRow, familyOf, insertToken, lockToken, markUsed, revokeFamily, tokenOwner } from './refresh-token.statements';
 
 export type RotationResult = { outcome: 'rotated'; token: string; userId: number; tokenVersion: number } | { outcome: 'rejected' };
-
-interface StoredToken {
-  id: bigint;
-  family_id: string;
-  token_version: number;
-  expires_at: Date;
-  used_at: Date | null;
-  revoked_at: Date | null;
-}
-
-interface LockedAccount {
-  token_version: number;
-  active: boolean;
-}
 
 const REJECTED = { outcome: 'rejected' } as const;
 
@@ -31,82 +19,65 @@ function hashToken(token: string): string {
  * family is revoked: neither the thief nor the owner can refresh any more.
  *
  * Revocation cannot be raced, by two rules:
- * - every write to a user's existing tokens (refresh, logout, reuse detection, and the account changes
- *   in UsersService) first locks the account row (`FOR NO KEY UPDATE`, which leaves listing inserts
- *   referencing the account alone). They take turns, and in READ COMMITTED each statement after the
- *   lock sees every token committed before it, so a revocation also catches the token that a refresh
- *   running at the same moment has just issued;
  * - each token carries the account's `token_version` from when it was issued, and a refresh compares
- *   it with the account's current one under that lock. A password change, logout-all, role change or
- *   deactivation bumps the version, so a token issued by a login that read the account just before
- *   (and inserted it just after the revocation) is refused on its first use.
+ *   it with the account's current one under the account row's lock (UsersService.lockForTokens). A
+ *   password change, logout-all, role change or deactivation bumps the version, which takes the same
+ *   lock: a refresh running at that moment either commits first (and its new token carries the old
+ *   version, refused on first use) or waits and sees the new version. A token issued by a login that
+ *   read the account just before the change is refused the same way;
+ * - every write to a family (refresh, logout, reuse detection) first takes that lock too, so they take
+ *   turns, and in READ COMMITTED each statement after the lock sees every token committed before it:
+ *   a sign-out or a detected reuse also ends the token a concurrent refresh has just issued.
  */
 @Injectable()
 export class RefreshTokensService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly db: SqlService,
+    private readonly users: UsersService,
+  ) {}
 
   /** A new family, for a login that read the account at `tokenVersion`. */
   async startFamily(userId: number, tokenVersion: number, ttlSeconds: number): Promise<string> {
-    return this.insert(this.prisma, userId, randomUUID(), tokenVersion, ttlSeconds);
+    return this.insert(this.db, userId, randomUUID(), tokenVersion, ttlSeconds);
   }
 
   async rotate(token: string, ttlSeconds: number): Promise<RotationResult> {
     const tokenHash = hashToken(token);
-    return this.prisma.$transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       // The owner first (a token never changes owner), to lock the account before the token: the
       // order every writer uses, so two of them never wait for each other.
-      const [owner] = await tx.$queryRaw<{ user_id: number }[]>`SELECT user_id FROM refresh_token WHERE token_hash = ${tokenHash}`;
+      const [owner] = await tx.query<{ user_id: number }>(tokenOwner(tokenHash));
       if (!owner) return REJECTED;
-      const account = await this.lockAccount(tx, owner.user_id);
-      const [stored] = await tx.$queryRaw<StoredToken[]>`
-        SELECT id, family_id, token_version, expires_at, used_at, revoked_at
-        FROM refresh_token WHERE token_hash = ${tokenHash} FOR UPDATE`;
+      const account = await this.users.lockForTokens(tx, owner.user_id);
+      const [stored] = await tx.query<RefreshTokenRow>(lockToken(tokenHash));
       if (!account || !stored || stored.revoked_at) return REJECTED;
-      if (stored.used_at || stored.token_version !== account.token_version || !account.active) {
-        // A replay (reuse), or a family issued before the account's tokens were revoked: end it.
-        await this.revokeFamilyWith(tx, stored.family_id);
+      if (stored.used_at) {
+        // A replay (reuse): end the whole family.
+        await tx.query(revokeFamily(stored.family_id, new Date()));
         return REJECTED;
       }
-      if (stored.expires_at.getTime() <= Date.now()) return REJECTED;
-      await tx.refreshToken.update({ where: { id: stored.id }, data: { usedAt: new Date() } });
-      const next = await this.insert(tx, owner.user_id, stored.family_id, account.token_version, ttlSeconds);
-      return { outcome: 'rotated', token: next, userId: owner.user_id, tokenVersion: account.token_version } as const;
+      // Issued before a password change, logout-all, role change or deactivation; or expired.
+      if (stored.token_version !== account.tokenVersion || !account.active || stored.expires_at.getTime() <= Date.now()) return REJECTED;
+      await tx.query(markUsed(stored.id, new Date()));
+      const next = await this.insert(tx, owner.user_id, stored.family_id, account.tokenVersion, ttlSeconds);
+      return { outcome: 'rotated', token: next, userId: owner.user_id, tokenVersion: account.tokenVersion } as const;
     });
   }
 
   /** Revokes the family of `token` (sign-out), if it is one of ours. */
   async revokeFamilyOf(token: string): Promise<void> {
     const tokenHash = hashToken(token);
-    await this.prisma.$transaction(async (tx) => {
-      const stored = await tx.refreshToken.findUnique({ where: { tokenHash }, select: { userId: true, familyId: true } });
+    await this.db.transaction(async (tx) => {
+      const [stored] = await tx.query<{ user_id: number; family_id: string }>(familyOf(tokenHash));
       if (!stored) return;
-      await this.lockAccount(tx, stored.userId);
-      await this.revokeFamilyWith(tx, stored.familyId);
+      await this.users.lockForTokens(tx, stored.user_id);
+      await tx.query(revokeFamily(stored.family_id, new Date()));
     });
   }
 
-  /**
-   * Every refresh token of the user: on password change, logout-all, role change and deactivation. The
-   * caller's transaction must already hold the account row (it has just updated it, bumping its version).
-   */
-  async revokeAllOf(tx: Prisma.TransactionClient, userId: number): Promise<void> {
-    await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
-  }
-
-  private async lockAccount(tx: Prisma.TransactionClient, userId: number): Promise<LockedAccount | undefined> {
-    const [account] = await tx.$queryRaw<LockedAccount[]>`SELECT token_version, active FROM app_user WHERE id = ${userId} FOR NO KEY UPDATE`;
-    return account;
-  }
-
-  private async revokeFamilyWith(tx: Prisma.TransactionClient, familyId: string): Promise<void> {
-    await tx.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
-  }
-
-  private async insert(tx: Prisma.TransactionClient, userId: number, familyId: string, tokenVersion: number, ttlSeconds: number): Promise<string> {
+  private async insert(db: Pick<SqlTransaction, 'query'>, userId: number, familyId: string, tokenVersion: number, ttlSeconds: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await tx.refreshToken.create({
-      data: { userId, familyId, tokenVersion, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) },
-    });
+    await db.query(insertToken({ userId, familyId, tokenVersion, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + ttlSeconds * 1000) }));
     return token;
   }
 }

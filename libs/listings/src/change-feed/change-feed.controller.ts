@@ -1,7 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '@app/auth';
-import { ApiErrors, type Page, Paginated } from '@app/common';
+import { ApiErrors, type Page, Paginated, Public } from '@app/common';
 import { ChangeFeedQuery } from './change-feed.query';
 import { ChangeFeedService } from './change-feed.service';
 import { ListingEventView } from './listing-event.view';

@@ -1,12 +1,16 @@
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { ReadSource } from '@app/database';
-import type { RequestWithUser } from './decorators';
+import type { ReadSource } from './read-replicas';
+
+/** What the global guard leaves on a request it authenticated (libs/auth): a caller, whoever it is. */
+interface RequestWithCaller {
+  user?: unknown;
+}
 
 /** Requests to a public route whose bearer token JwtAuthGuard has verified (a WeakSet: nothing added to the request). */
 const verifiedBearers = new WeakSet<object>();
 
-/** Called by JwtAuthGuard on a public route when the request's access token verifies. */
+/** Called by the global guard (libs/auth JwtAuthGuard) on a public route when the request's access token verifies. */
 export function recordVerifiedBearer(request: object): void {
   verifiedBearers.add(request);
 }
@@ -26,7 +30,7 @@ export function recordVerifiedBearer(request: object): void {
  * (request.user) and reads from the primary.
  */
 export const ReadFrom = createParamDecorator((_data: unknown, context: ExecutionContext): ReadSource => {
-  const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithUser>();
+  const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithCaller>();
   // Anonymous: one property read, nothing more.
   if (request.headers.authorization === undefined) return 'replica';
   return request.user !== undefined || verifiedBearers.has(request) ? 'primary' : 'replica';

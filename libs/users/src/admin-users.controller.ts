@@ -1,11 +1,9 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam, type Page, Paginated, ParseIdPipe } from '@app/common';
-import type { AuthenticatedUser } from './authenticated-user';
-import { CurrentUser, Roles } from './decorators';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, Roles } from '@app/common';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { AdminUserView } from './dto/user.view';
-import { UsersService } from './users/users.service';
+import { UsersService } from './users.service';
 
 @ApiTags('admin')
 @Controller('admin/users')

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { isUniqueViolation } from '@app/database';
-import type { PrismaClient } from '../../database/src/generated/prisma/client';
+import { type PrismaService, isUniqueViolation } from '@app/database';
 import { hashPassword } from './passwords';
 
 /**
@@ -32,7 +31,7 @@ interface ExistingAccount {
  * compromise would also be reactivated by every restart. Promoting an existing account is a separate,
  * explicit act: `promoteExisting`, or an admin's `PATCH /admin/users/{id}`.
  */
-export async function ensureAdmin(prisma: PrismaClient, email: string, password: string | undefined, options: EnsureAdminOptions = {}): Promise<AdminBootstrapOutcome> {
+export async function ensureAdmin(prisma: PrismaService, email: string, password: string | undefined, options: EnsureAdminOptions = {}): Promise<AdminBootstrapOutcome> {
   const logger = options.logger ?? new Logger('Auth');
   const normalised = email.trim().toLowerCase();
   let existing = await findAccount(prisma, normalised);
@@ -61,15 +60,12 @@ export async function ensureAdmin(prisma: PrismaClient, email: string, password:
     return 'refused';
   }
   const { id } = existing;
-  // Like any role change: earlier tokens of the account stop working.
-  await prisma.$transaction(async (tx) => {
-    await tx.user.update({ where: { id }, data: { role: 'ADMIN', active: true, tokenVersion: { increment: 1 } } });
-    await tx.refreshToken.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
-  });
+  // Like any role change: earlier tokens of the account stop working (the version is part of each).
+  await prisma.user.update({ where: { id }, data: { role: 'ADMIN', active: true, tokenVersion: { increment: 1 } } });
   logger.log(`Promoted ${normalised} (id ${id}) to an active admin; its password is unchanged`);
   return 'promoted';
 }
 
-function findAccount(prisma: PrismaClient, email: string): Promise<ExistingAccount | null> {
+function findAccount(prisma: PrismaService, email: string): Promise<ExistingAccount | null> {
   return prisma.user.findUnique({ where: { email }, select: { id: true, role: true, active: true } });
 }

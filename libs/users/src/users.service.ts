@@ -1,11 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { Page, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
-import { PrismaService, SqlService, isUniqueViolation } from '@app/database';
-import { AuthenticatedUser, Role } from '../authenticated-user';
-import { AdminUserView, UserView } from '../dto/user.view';
-import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from '../dto/admin.dto';
-import { hashPassword } from '../passwords';
-import { RefreshTokensService } from '../tokens/refresh-tokens.service';
+import { type AuthenticatedUser, Page, type Role, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
+import { PrismaService, SqlService, type SqlTransaction, isUniqueViolation, prepared } from '@app/database';
+import { AdminUserView, UserView } from './dto/user.view';
+import { USER_PAGE_DEFAULT, UpdateUserDto, UsersQuery } from './dto/admin.dto';
+import { hashPassword } from './passwords';
 
 interface UserRow {
   id: number;
@@ -31,9 +29,8 @@ function toAdminUserView(row: UserRow): AdminUserView {
 }
 
 /**
- * Whether an admin's change to an account ends its sign-ins (token version bumped, refresh tokens
- * revoked): a role change or a deactivation does; writing the role or the activity it already has, or
- * reactivating, does not.
+ * Whether an admin's change to an account ends its sign-ins (token version bumped): a role change or a
+ * deactivation does; writing the role or the activity it already has, or reactivating, does not.
  */
 export function changeEndsSignIns(current: { role: Role; active: boolean }, change: UpdateUserDto): boolean {
   const roleChanged = change.role !== undefined && change.role !== current.role;
@@ -41,7 +38,6 @@ export function changeEndsSignIns(current: { role: Role; active: boolean }, chan
   return roleChanged || deactivated;
 }
 
-const ACCOUNT_CHECK = { name: 'account_check', text: 'SELECT role, active, token_version FROM app_user WHERE id = $1' };
 
 const USER_COLUMNS = { id: true, email: true, role: true, active: true, createdDate: true } as const;
 
@@ -50,7 +46,6 @@ export class UsersService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly sql: SqlService,
-    private readonly refreshTokens: RefreshTokensService,
   ) {}
 
   /** `email` is already normalised (trimmed, lower-case) by the DTO. */
@@ -74,7 +69,9 @@ export class UsersService {
 
   /** The per-request check: role and active flag come from here, never from the token. On every authenticated request, hence plain SQL. */
   async findForRequest(id: number): Promise<{ role: Role; active: boolean; tokenVersion: number } | null> {
-    const [row] = await this.sql.query<{ role: Role; active: boolean; token_version: number }>(ACCOUNT_CHECK, [id]);
+    const [row] = await this.sql.query<{ role: Role; active: boolean; token_version: number }>(
+      prepared('account_check')`SELECT role, active, token_version FROM app_user WHERE id = ${id}`,
+    );
     return row ? { role: row.role, active: row.active, tokenVersion: row.token_version } : null;
   }
 
@@ -84,21 +81,30 @@ export class UsersService {
     return toUserView(row);
   }
 
-  /** New password; every earlier access and refresh token stops working. */
+  /**
+   * New password; every earlier access and refresh token stops working. The token version is what
+   * ends them: access tokens are checked against it on every request, refresh tokens on every refresh
+   * (under the lock of lockForTokens, so a refresh running meanwhile cannot outlive the change).
+   */
   async changePassword(id: number, newPassword: string): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
-      await this.refreshTokens.revokeAllOf(tx, id);
-    });
+    await this.prisma.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
   }
 
-  /** Logout-all: the version bump ends every access token, the revocation every refresh token. */
+  /** Logout-all: every access and refresh token of the account stops working. */
   async revokeAllTokens(id: number): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await tx.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
-      await this.refreshTokens.revokeAllOf(tx, id);
-    });
+    await this.prisma.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
+  }
+
+  /**
+   * For the refresh-token writes of libs/auth, in their transaction: locks the account row (`FOR NO KEY
+   * UPDATE`: listing inserts that reference the account are not blocked) and returns what a refresh
+   * decides on. Every change of the token version (the updates above) takes the same row lock, so a
+   * refresh and a revocation take turns.
+   */
+  async lockForTokens(tx: SqlTransaction, id: number): Promise<{ tokenVersion: number; active: boolean } | undefined> {
+    const [row] = await tx.query<{ token_version: number; active: boolean }>(prepared('account_lock_for_tokens')`SELECT token_version, active FROM app_user WHERE id = ${id} FOR NO KEY UPDATE`);
+    return row && { tokenVersion: row.token_version, active: row.active };
   }
 
   async list(query: UsersQuery): Promise<Page<AdminUserView>> {
@@ -130,7 +136,6 @@ export class UsersService {
         data: { role: change.role, active: change.active, ...(endsSignIns ? { tokenVersion: { increment: 1 } } : {}) },
         select: USER_COLUMNS,
       });
-      if (endsSignIns) await this.refreshTokens.revokeAllOf(tx, id);
       return toAdminUserView(row);
     });
   }

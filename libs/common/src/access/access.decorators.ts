@@ -1,9 +1,14 @@
 import { ExecutionContext, SetMetadata, UnauthorizedException, applyDecorators, createParamDecorator } from '@nestjs/common';
-import { ApiAccess } from '@app/common';
+import { ApiAccess } from '../openapi/api-docs.decorators';
 import { AuthenticatedUser, Role } from './authenticated-user';
 
 export const IS_PUBLIC = 'auth:isPublic';
 export const REQUIRED_ROLES = 'auth:roles';
+
+/**
+ * Access declarations: metadata only. The global guards of libs/auth (JwtAuthGuard, RolesGuard) enforce
+ * them; every feature module declares its routes' access with these.
+ */
 
 /**
  * Opts a route (or a whole controller) out of the global bearer-token requirement. Also marks it in

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AdminUsersController } from './admin-users.controller';
+import { UsersService } from './users.service';
+
+/**
+ * Accounts: the app_user table and its rules (registration, password hashes, roles, deactivation, the
+ * token version), and the admin routes that manage them. Signing in and tokens are libs/auth, which
+ * uses this module's service.
+ */
+@Module({
+  controllers: [AdminUsersController],
+  providers: [UsersService],
+  exports: [UsersService],
+})
+export class UsersModule {}
