@@ -3,10 +3,9 @@ import { encodeCursor, parseQueryInstant } from '@app/common';
 import { ListingsQuery } from '../libs/listings/src/dto/listings.query';
 import { listingSearchSql, plannedPerExecution, toListingSearch } from '../libs/listings/src/listing-search';
 import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explain, explainGeneric, insertBulkListings, planViolations } from './support/query-plans';
-import { PRICE_CHART_COLUMNS } from '../libs/prices/src/price-insights.service';
-import { PRICE_HISTORY_VERSION } from '../libs/prices/src/price-history.service';
-import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON } from '../libs/listings/src/change-feed/change-feed.statements';
-import { FIND_IDEMPOTENCY_KEY, PURGE_IDEMPOTENCY_KEYS } from '../libs/listings/src/idempotency/idempotency.service';
+import { chartColumns, historyVersion } from '../libs/prices/src/listing-price.statements';
+import { feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon } from '../libs/listings/src/change-feed/change-feed.statements';
+import { findKey, purgeExpiredKeys } from '../libs/listings/src/idempotency/idempotency-key.statements';
 import { PrivatePostgres } from './support/private-postgres';
 import { summaryMismatches } from './support/price-summary';
 import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
@@ -254,7 +253,7 @@ describe('query plans on 50 000 listings', () => {
     expect(statements.length).toBeGreaterThanOrEqual(2);
     for (const statement of statements) {
       const plan = await explain(client, statement);
-      if (statement.text === PRICE_HISTORY_VERSION.text) {
+      if (statement.text === historyVersion(0).text) {
         expect(describePlan(plan)).toMatch(/^Index Scan using listing_pkey on listing \(rows=1, removed=0\)$/);
         continue;
       }
@@ -265,7 +264,7 @@ describe('query plans on 50 000 listings', () => {
 
   it('a revalidated history page (If-None-Match, 304) reads the listing row only, never the history', async () => {
     const path = `/listings/${entry.listingId}/prices`;
-    const plan = await explain(client, { text: PRICE_HISTORY_VERSION.text, values: [entry.listingId] });
+    const plan = await explain(client, historyVersion(entry.listingId));
     expect(describePlan(plan)).toMatch(/^Index Scan using listing_pkey on listing \(rows=1, removed=0\)$/);
     // What the service sends when If-None-Match is present: the version probe first (the app cannot see
     // the bulk rows, so it stops there with a 404).
@@ -282,7 +281,7 @@ describe('query plans on 50 000 listings', () => {
     } finally {
       prototype.query = original;
     }
-    expect(seen.filter((text) => /listing/.test(text))).toEqual([PRICE_HISTORY_VERSION.text]);
+    expect(seen.filter((text) => /listing/.test(text))).toEqual([historyVersion(0).text]);
   });
 
   describe('the change feed and idempotency keys, on 200 000 events and 50 000 keys', () => {
@@ -306,8 +305,8 @@ describe('query plans on 50 000 listings', () => {
     }, 60_000);
 
     it.each([
-      ['first page', () => ({ text: FEED_FIRST_PAGE.text, values: [101] })],
-      ['after a cursor', () => ({ text: FEED_NEXT_PAGE.text, values: [position.tx, position.sequence, 101] })],
+      ['first page', () => feedFirstPage(101)],
+      ['after a cursor', () => feedNextPage(position, 101)],
     ])('GET /listings/changes, %s: an index range scan of listing_event_feed_idx, no sort', async (_name, statement) => {
       const plan = await explain(client, statement());
       expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
@@ -316,13 +315,13 @@ describe('query plans on 50 000 listings', () => {
     });
 
     it('the purge horizon is a primary-key probe', async () => {
-      const plan = await explain(client, { text: PURGE_HORIZON.text, values: [] });
+      const plan = await explain(client, purgeHorizon());
       expect(describePlan(plan)).not.toContain('Seq Scan');
     });
 
     it('the retention purge finds its cutoff through listing_event_at_idx and deletes through the feed index', async () => {
       await client.query('SAVEPOINT purge');
-      const plan = await explain(client, { text: PURGE_EVENTS.text, values: [new Date(Date.now() - 190_000_000)] });
+      const plan = await explain(client, purgeEvents(new Date(Date.now() - 190_000_000)));
       await client.query('ROLLBACK TO SAVEPOINT purge');
       const text = describePlan(plan);
       expect(text).not.toContain('Seq Scan');
@@ -336,7 +335,7 @@ describe('query plans on 50 000 listings', () => {
     ])('a DELETE clears its listing\'s event prices through listing_event_by_listing_idx, %s', async (name, plan) => {
       // The bulk events spread over listing ids 0..49 999, four each.
       await client.query('SAVEPOINT forget');
-      const text = describePlan(await plan({ text: FORGET_PRICES.text, values: [12_345] }));
+      const text = describePlan(await plan(forgetPrices(12_345)));
       await client.query('ROLLBACK TO SAVEPOINT forget');
       if (process.env.SHOW_PLANS) console.log(`forget prices: ${name}\n${text}`);
       expect(text).not.toContain('Seq Scan');
@@ -345,13 +344,13 @@ describe('query plans on 50 000 listings', () => {
     });
 
     it('a key is looked up with one primary-key probe', async () => {
-      const plan = await explain(client, { text: FIND_IDEMPOTENCY_KEY.text, values: [ownerId, 'bulk-123'] });
+      const plan = await explain(client, findKey(ownerId, 'bulk-123'));
       expect(describePlan(plan)).toMatch(/^Index Scan using idempotency_key_pkey on idempotency_key \(rows=1, removed=0\)$/);
     });
 
     it('the idempotency key purge deletes through idempotency_key_created_date_idx', async () => {
       await client.query('SAVEPOINT purge');
-      const plan = await explain(client, { text: PURGE_IDEMPOTENCY_KEYS.text, values: [] });
+      const plan = await explain(client, purgeExpiredKeys());
       await client.query('ROLLBACK TO SAVEPOINT purge');
       const text = describePlan(plan);
       expect(text).not.toContain('Seq Scan');
@@ -368,7 +367,7 @@ describe('query plans on 50 000 listings', () => {
 
   it('GET /listings/{id}/prices/chart.svg: one index range scan of the listing\'s history, grouped by pixel column', async () => {
     const history = await client.query<{ created_date: Date }>('SELECT created_date FROM listing WHERE id = $1', [entry.listingId]);
-    const plan = await explain(client, { text: PRICE_CHART_COLUMNS.text, values: [entry.listingId, history.rows[0].created_date, 30 * 86_400_000, 600] });
+    const plan = await explain(client, chartColumns(entry.listingId, history.rows[0].created_date, 30 * 86_400_000, 600));
     const text = describePlan(plan);
     // Index-only or bitmap, as the planner likes: either way only this listing's entries, from the history index.
     expect(text).toMatch(/(Index Only Scan|Bitmap Index Scan) using listing_price_history_idx .*\(rows=4, removed=0\)/);

@@ -64,12 +64,10 @@ require.extensions['.ts'] = function (module, filename) {
     fs.renameSync(partial, cached);
   }
   module._compile(output, filename);
-  if (process.env.NAIVE_LISTING_WRITES === '1' && filename.endsWith(path.join('libs', 'listings', 'src', 'listing-writes.ts'))) {
-    const lock = module.exports.LOCK_LISTING;
-    const naive = lock && lock.text.replace(/\s+FOR UPDATE\s*$/, '');
-    if (!naive || naive === lock.text) throw new Error('NAIVE_LISTING_WRITES: LOCK_LISTING ... FOR UPDATE not found in listing-writes.ts');
-    lock.text = naive;
-    lock.name = 'listing_lock_naive';
+  if (process.env.NAIVE_LISTING_WRITES === '1' && filename.endsWith(path.join('libs', 'listings', 'src', 'listing.statements.ts'))) {
+    const lock = module.exports.WRITE_LOCK;
+    if (!lock || lock.clause !== 'FOR UPDATE') throw new Error('NAIVE_LISTING_WRITES: WRITE_LOCK { clause: "FOR UPDATE" } not found in listing.statements.ts');
+    lock.clause = '';
     process.stderr.write('NAIVE_LISTING_WRITES: the listing row is read without FOR UPDATE in this process\n');
   }
 };

@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 /**
  * The price summary as the full history gives it, one row per listing: what the aggregates stored on
- * the listing row (see schema.prisma and libs/listings/src/listing-writes.ts) must always equal. Written
+ * the listing row (see schema.prisma and libs/prices/src/price-summary.sql.ts) must always equal. Written
  * independently of the service's statements on purpose (window functions over the whole history), so
  * the comparison checks the incremental maintenance against a from-scratch computation.
  */

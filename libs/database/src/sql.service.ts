@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_REPLICAS, type ReadReplicas, type ReadSource } from './read-replicas';
@@ -6,29 +5,13 @@ import type { SqlQuery } from './sql';
 
 export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
-/**
- * @deprecated Being replaced by SqlQuery (the sql tagged template, ./sql.ts); what is left of it is
- * converted file by file.
- */
-export interface Statement {
-  name?: string;
-  text: string;
-}
-
-/** @deprecated Use preparedByShape (./sql.ts). */
-export function namedStatement(prefix: string, text: string): Statement {
-  return { name: `${prefix}_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`, text };
-}
-
 /** The transaction a callback of SqlService.transaction runs in: the one transaction type of the codebase. */
 export interface SqlTransaction {
   query<R extends pg.QueryResultRow>(query: SqlQuery): Promise<R[]>;
-  /** @deprecated The Statement form; use query(sql`…`). */
-  query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]>;
 }
 
-function toConfig(query: SqlQuery | Statement, values?: unknown[]): pg.QueryConfig {
-  return { name: query.name, text: query.text, values: values ?? (query as SqlQuery).values };
+function toConfig(query: SqlQuery): pg.QueryConfig {
+  return { name: query.name, text: query.text, values: query.values };
 }
 
 /**
@@ -47,19 +30,13 @@ export class SqlService {
   ) {}
 
   /** On the primary: writes, and reads that must see the latest commit. */
-  async query<R extends pg.QueryResultRow>(query: SqlQuery): Promise<R[]>;
-  /** @deprecated The Statement form; use query(sql`…`). */
-  async query<R extends pg.QueryResultRow>(statement: Statement, values: unknown[]): Promise<R[]>;
-  async query<R extends pg.QueryResultRow>(query: SqlQuery | Statement, values?: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>(toConfig(query, values))).rows;
+  async query<R extends pg.QueryResultRow>(query: SqlQuery): Promise<R[]> {
+    return (await this.pool.query<R>(toConfig(query))).rows;
   }
 
   /** A read from `from`: a replica in turn when asked for and one is configured, else the primary. */
-  async read<R extends pg.QueryResultRow>(from: ReadSource, query: SqlQuery): Promise<R[]>;
-  /** @deprecated The Statement form; use read(from, sql`…`). */
-  async read<R extends pg.QueryResultRow>(from: ReadSource, statement: Statement, values: unknown[]): Promise<R[]>;
-  async read<R extends pg.QueryResultRow>(from: ReadSource, query: SqlQuery | Statement, values?: unknown[]): Promise<R[]> {
-    const config = toConfig(query, values);
+  async read<R extends pg.QueryResultRow>(from: ReadSource, query: SqlQuery): Promise<R[]> {
+    const config = toConfig(query);
     if (from === 'primary' || this.replicas.size === 0) return (await this.pool.query<R>(config)).rows;
     return this.replicas.query<R>(config, async () => (await this.pool.query<R>(config)).rows);
   }
@@ -68,7 +45,7 @@ export class SqlService {
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const tx: SqlTransaction = {
-      query: async <R extends pg.QueryResultRow>(query: SqlQuery | Statement, values?: unknown[]) => (await client.query<R>(toConfig(query, values))).rows,
+      query: async <R extends pg.QueryResultRow>(query: SqlQuery) => (await client.query<R>(toConfig(query))).rows,
     };
     let released = false;
     try {

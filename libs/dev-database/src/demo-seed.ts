@@ -222,6 +222,8 @@ export async function seedDemoListings(prisma: PrismaService): Promise<number> {
     });
     for (const row of DEMO_LISTINGS) {
       const created = new Date(row.createdDate);
+      // The drop of a one-entry history, from the database's one formula (migration 20261203020000).
+      const [{ drop }] = await tx.$queryRaw<{ drop: number }[]>`SELECT price_drop_pct(${row.priceEur}::numeric, ${row.priceEur}::numeric) AS drop`;
       const listing = await tx.listing.create({
         data: {
           name: row.name,
@@ -236,12 +238,12 @@ export async function seedDemoListings(prisma: PrismaService): Promise<number> {
           city: row.city,
           country: row.country,
           latestPriceEur: row.priceEur,
-          // The price summary of a one-entry history (see INSERT_LISTING in libs/listings/src/listing-writes.ts).
+          // The price summary of a one-entry history (as insertListing in libs/listings/src/listing.statements.ts writes it).
           priceEntries: 1,
           firstPriceEur: row.priceEur,
           minPriceEur: row.priceEur,
           maxPriceEur: row.priceEur,
-          priceDropPct: row.priceEur === 0 ? Number.NEGATIVE_INFINITY : 0,
+          priceDropPct: drop,
           createdDate: created,
           updatedDate: new Date(row.updatedDate),
           ownerId: owner.id,

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from '@app/common';
 import { type SqlQuery, join, raw, sql } from '@app/database';
 import { MAX_PRICE_EUR } from './dto/listing-write.dto';
 import { LISTING_PAGE_DEFAULT, LISTING_SORTS, type ListingSort, ListingsQuery } from './dto/listings.query';
-import type { ListingRow } from './listing.mapper';
+import { LISTING_COLUMNS, type ListingRow } from './listing.statements';
 
 /**
  * The one SQL statement behind GET /listings and GET /auth/me/listings, built from the query. It is its
@@ -45,10 +45,6 @@ export interface ListingSearch {
   changedSince?: string;
 }
 
-export const LISTING_COLUMNS = raw(
-  'id, name, description, building_type::text AS building_type, surface_area_m2, rooms_count, bedrooms_count, contact_phone_number, ' +
-    'street_address, postal_code, city, country, latest_price_eur, created_date, updated_date',
-);
 
 const ORDER_BY: Record<ListingSort, SqlQuery> = {
   id: raw('id'),
@@ -97,7 +93,7 @@ export function listingSearchSql(search: ListingSearch): SqlQuery {
   if (search.maxPrice !== undefined) where.push(sql`latest_price_eur <= ${search.maxPrice}::numeric`);
   if (search.minRooms !== undefined) where.push(sql`rooms_count >= ${search.minRooms}::int4`);
   if (search.minSurface !== undefined) where.push(sql`surface_area_m2 >= ${search.minSurface}::float8`);
-  // The price summary columns, kept by the listing's writes (see listing-writes.ts).
+  // The price summary columns, kept by the listing's writes (see listing.statements.ts).
   if (search.minDropPct !== undefined) where.push(sql`price_drop_pct >= ${search.minDropPct}::float8`);
   if (search.changedSince !== undefined) where.push(sql`price_changed_date >= ${search.changedSince}::timestamptz`);
   if (search.after !== undefined) where.push(afterCondition(search.after));

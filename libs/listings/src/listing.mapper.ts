@@ -1,27 +1,6 @@
 import { ListingView } from './dto/listing.view';
 import type { BuildingTypeName } from './dto/listing-write.dto';
-
-/** A listing row as the statements of listing-search.ts and listing-writes.ts return it (SQL names). */
-export interface ListingRow {
-  id: number;
-  name: string;
-  description: string;
-  building_type: string;
-  surface_area_m2: number;
-  rooms_count: number;
-  bedrooms_count: number;
-  contact_phone_number: string | null;
-  street_address: string;
-  postal_code: string;
-  city: string;
-  country: string;
-  /** NUMERIC, as node-postgres returns it: an exact decimal string. */
-  latest_price_eur: string;
-  created_date: Date;
-  updated_date: Date;
-  /** Only selected by sort=drop, for its cursor (float8: a JS number, -Infinity included). */
-  price_drop_pct?: number;
-}
+import type { ListingRow } from './listing.statements';
 
 /** The wire shape (the contract's Listing) of a row. */
 export function toListingViewFromRow(row: ListingRow): ListingView {

@@ -1,24 +1,16 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { type AuthenticatedUser, isAdmin, Page, ValidationFailedException, toPage } from '@app/common';
-import { PrismaService, type ReadSource, SqlService, type SqlTransaction, namedStatement } from '@app/database';
+import { PrismaService, type ReadSource, SqlService, type SqlTransaction, preparedByShape } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
 import { ListingsQuery } from './dto/listings.query';
-import { type ListingRow, toListingViewFromRow } from './listing.mapper';
-import { DELETE_LISTING, INSERT_LISTING, LOCK_LISTING, SELECT_LISTING, UPDATE_LISTING, writableValues } from './listing-writes';
+import { toListingViewFromRow } from './listing.mapper';
+import { type ListingRow, type LockedListingRow, deleteListing, insertListing, lockListing, selectListing, updateListing } from './listing.statements';
 import { type ListingSearch, cursorOf, listingSearchSql, plannedPerExecution, toListingSearch } from './listing-search';
 import { ChangeFeedService } from './change-feed/change-feed.service';
 import { IdempotencyService, type IdempotentRequest, type IdempotentResult } from './idempotency/idempotency.service';
 
-interface LockedListing {
-  owner_id: number;
-  /** NUMERIC, as node-postgres returns it: an exact decimal string. */
-  latest_price_eur: string;
-  updated_date: Date;
-  /** The change-feed position of the listing's latest event (bigint as a string). */
-  event_tx: string;
-}
 
 /**
  * Who may change or delete a listing: its owner or an admin. `ownerId` is the locked row's owner,
@@ -65,13 +57,12 @@ export class ListingsService {
     const statement = listingSearchSql(search);
     // One prepared statement per query shape (which filters, which sort, with or without a cursor),
     // except the shapes that need their values to be planned well (see plannedPerExecution).
-    const prepared = plannedPerExecution(search) ? { text: statement.text } : namedStatement('listing_search', statement.text);
-    const rows = await this.sql.read<ListingRow>(from, prepared, statement.values);
+    const rows = await this.sql.read<ListingRow>(from, plannedPerExecution(search) ? statement : preparedByShape('listing_search', statement));
     return toPage(rows, search.limit, toListingViewFromRow, (row) => cursorOf(search.sort, row));
   }
 
   async get(id: number, from: ReadSource): Promise<ListingView> {
-    const [row] = await this.sql.read<ListingRow>(from, SELECT_LISTING, [id]);
+    const [row] = await this.sql.read<ListingRow>(from, selectListing(id));
     if (!row) throw new NotFoundException(`Listing ${id} not found`);
     return toListingViewFromRow(row);
   }
@@ -85,7 +76,7 @@ export class ListingsService {
     return this.sql.transaction(async (tx) => {
       const write = async () => {
         const at = nowMs();
-        const [row] = await tx.query<ListingRow>(INSERT_LISTING, [...writableValues(dto), caller.id, at]);
+        const [row] = await tx.query<ListingRow>(insertListing(dto, caller.id, at));
         await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
         await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0');
         return toListingViewFromRow(row);
@@ -104,7 +95,7 @@ export class ListingsService {
       const current = await this.lockForChange(tx, id, caller);
       // Never before the previous write, even if the clock stepped back: history order is time order.
       const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-      const [row] = await tx.query<ListingRow & { event_tx: string }>(UPDATE_LISTING, [...writableValues(dto), id, at]);
+      const [row] = await tx.query<ListingRow & { event_tx: string }>(updateListing(id, dto, at));
       if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
         await this.priceHistory.recordPrice(tx, id, dto.latest_price_eur, at);
         await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx);
@@ -122,7 +113,7 @@ export class ListingsService {
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
-      await tx.query(DELETE_LISTING, [id]);
+      await tx.query(deleteListing(id));
       await this.changeFeed.forgetPrices(tx, id);
       await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx);
     });
@@ -149,8 +140,8 @@ export class ListingsService {
    * entries are appended in commit order. 404 before 403: whether a listing exists is public anyway.
    * It also returns the listing's change-feed position (event_tx), below which its next event may not go.
    */
-  private async lockForChange(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<LockedListing> {
-    const [current] = await tx.query<LockedListing>(LOCK_LISTING, [id]);
+  private async lockForChange(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<LockedListingRow> {
+    const [current] = await tx.query<LockedListingRow>(lockListing(id));
     checkListingChange(id, current?.owner_id, caller);
     return current;
   }

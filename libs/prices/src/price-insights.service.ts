@@ -1,76 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { type QueryInstantValue, type Version } from '@app/common';
-import { type ReadSource, SqlService, type Statement } from '@app/database';
+import { type ReadSource, SqlService } from '@app/database';
 import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceSummaryView } from './dto/price-summary.view';
 import { type PriceEntryRow, toPriceEntryView } from './price-entry.mapper';
+import { type ChartColumnRow, chartColumns, firstPrice, priceAt } from './listing-price.statements';
+import { type PriceSummaryRow, priceSummary } from './price-summary.sql';
 import { type PriceChartColumn, layoutPriceChart, renderPriceChart } from './price-chart';
 
-/** The price summary columns of a listing row (see schema.prisma); NUMERIC as exact decimal strings. */
-interface SummaryRow {
-  price_entries: number;
-  first_price_eur: string;
-  created_date: Date;
-  latest_price_eur: string;
-  latest_date: Date;
-  previous_price_eur: string | null;
-  min_price_eur: string;
-  max_price_eur: string;
-  price_changed_date: Date | null;
-  change_since_first_pct: string | null;
-  change_since_previous_pct: string | null;
-}
 
-interface ColumnRow {
-  px: number;
-  first_price: string;
-  min_price: string;
-  max_price: string;
-  last_price: string;
-}
-
-/**
- * The summary is one primary-key read of the aggregates the listing's writes keep next to its price
- * (constant cost). Percentages come from the database's price_change_pct, exact NUMERIC rounded half away
- * from zero to 2 decimals: the formula the stored price_drop_pct that search uses is made of.
- */
-export const PRICE_SUMMARY: Statement = {
-  name: 'price_summary',
-  text: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
-           previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
-           price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
-           price_change_pct(previous_price_eur, latest_price_eur) AS change_since_previous_pct
-         FROM listing WHERE id = $1`,
-};
-
-/** The entry in force at an instant: one backward probe of listing_price_history_idx. Ties: the last written. */
-export const PRICE_AT: Statement = {
-  name: 'price_at',
-  text: `SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 AND created_date <= $2
-         ORDER BY created_date DESC, id DESC LIMIT 1`,
-};
-
-/** Only when PRICE_AT found nothing: was it too early, or is there no such listing? */
-export const FIRST_PRICE: Statement = {
-  name: 'price_first',
-  text: 'SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT 1',
-};
-
-/**
- * The whole history reduced to one row per pixel column of the chart ($4 columns spanning $3 ms from
- * $2): each column's first, lowest, highest and last price. One index-only scan of the history; what
- * leaves the database is bounded by the chart's width, however long the history is.
- */
-export const PRICE_CHART_COLUMNS: Statement = {
-  name: 'price_chart_columns',
-  text: `SELECT least($4::int - 1, floor(extract(epoch FROM created_date - $2::timestamptz) * 1000 * $4::int / $3::float8))::int AS px,
-           (array_agg(price_eur ORDER BY created_date, id))[1] AS first_price,
-           min(price_eur) AS min_price, max(price_eur) AS max_price,
-           (array_agg(price_eur ORDER BY created_date DESC, id DESC))[1] AS last_price
-         FROM listing_price WHERE listing_id = $1
-         GROUP BY 1 ORDER BY 1`,
-};
 
 const DAY_MS = 24 * 3600 * 1000;
 const MINUTE_MS = 60_000;
@@ -96,9 +35,9 @@ export class PriceInsightsService {
 
   /** The entry in force at `instant`: the newest one created at or before it. */
   async priceAt(listingId: number, instant: QueryInstantValue, from: ReadSource): Promise<PriceEntryView> {
-    const [entry] = await this.sql.read<PriceEntryRow>(from, PRICE_AT, [listingId, instant.atOrBefore]);
+    const [entry] = await this.sql.read<PriceEntryRow>(from, priceAt(listingId, instant.atOrBefore));
     if (entry) return toPriceEntryView(entry);
-    const [first] = await this.sql.read<PriceEntryRow>(from, FIRST_PRICE, [listingId]);
+    const [first] = await this.sql.read<PriceEntryRow>(from, firstPrice(listingId));
     if (!first) throw new NotFoundException(`Listing ${listingId} not found`);
     throw new NotFoundException(
       `Listing ${listingId} had no price yet at ${instant.atOrBefore.toISOString()}: its first price dates from ${first.created_date.toISOString()}`,
@@ -120,7 +59,7 @@ export class PriceInsightsService {
     return { version, render: () => this.drawChart(listingId, row, width, height, end, from) };
   }
 
-  private async drawChart(listingId: number, row: SummaryRow, width: number, height: number, end: Date, from: ReadSource): Promise<string> {
+  private async drawChart(listingId: number, row: PriceSummaryRow, width: number, height: number, end: Date, from: ReadSource): Promise<string> {
     const layout = layoutPriceChart({
       listingId,
       width,
@@ -132,12 +71,10 @@ export class PriceInsightsService {
       maxPriceEur: Number(row.max_price_eur),
       latestPriceEur: Number(row.latest_price_eur),
     });
-    const rows = await this.sql.read<ColumnRow>(from, PRICE_CHART_COLUMNS, [
-      listingId,
-      new Date(layout.startMs),
-      layout.endMs - layout.startMs,
-      Math.max(1, Math.floor(layout.plot.width)),
-    ]);
+    const rows = await this.sql.read<ChartColumnRow>(
+      from,
+      chartColumns(listingId, new Date(layout.startMs), layout.endMs - layout.startMs, Math.max(1, Math.floor(layout.plot.width))),
+    );
     const columns: PriceChartColumn[] = rows.map((r) => ({
       px: r.px,
       first: Number(r.first_price),
@@ -148,15 +85,15 @@ export class PriceInsightsService {
     return renderPriceChart(layout, columns);
   }
 
-  private async summaryRow(listingId: number, from: ReadSource): Promise<SummaryRow> {
-    const [row] = await this.sql.read<SummaryRow>(from, PRICE_SUMMARY, [listingId]);
+  private async summaryRow(listingId: number, from: ReadSource): Promise<PriceSummaryRow> {
+    const [row] = await this.sql.read<PriceSummaryRow>(from, priceSummary(listingId));
     if (!row) throw new NotFoundException(`Listing ${listingId} not found`);
     return row;
   }
 }
 
 /** Key order is part of the wire format (the benchmark's baseline repeats it byte for byte). */
-export function toSummaryView(listingId: number, row: SummaryRow, now: Date): PriceSummary {
+export function toSummaryView(listingId: number, row: PriceSummaryRow, now: Date): PriceSummary {
   // Whole euros up to 10^12: exact as JS numbers, and so is their difference.
   const first = Number(row.first_price_eur);
   const latest = Number(row.latest_price_eur);

@@ -2,7 +2,7 @@ import { GoneException, Injectable } from '@nestjs/common';
 import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
-import { FEED_FIRST_PAGE, FEED_NEXT_PAGE, FORGET_PRICES, PURGE_EVENTS, PURGE_HORIZON, RECORD_EVENT } from './change-feed.statements';
+import { feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent } from './change-feed.statements';
 import { type ListingEventType, ListingEventView } from './listing-event.view';
 
 /** A position in the feed: (transaction id, sequence), both bigint as decimal strings. */
@@ -46,16 +46,16 @@ export class ChangeFeedService {
    * (listing.event_tx, read under the row lock), and the writes keep event_tx up to date.
    */
   async record(tx: SqlTransaction, listingId: number, type: ListingEventType, at: Date, latestPriceEur: number | null, after: string): Promise<void> {
-    await tx.query(RECORD_EVENT, [listingId, type, at, latestPriceEur, after]);
+    await tx.query(recordEvent(listingId, type, at, latestPriceEur, after));
   }
 
   /**
    * Called by a listing's DELETE, in its transaction: the listing's earlier events stay in the feed, at
-   * the same positions, but without its prices (see FORGET_PRICES). Its `deleted` event, recorded next,
+   * the same positions, but without its prices (see forgetPrices). Its `deleted` event, recorded next,
    * tells mirrors to drop it.
    */
   async forgetPrices(tx: SqlTransaction, listingId: number): Promise<void> {
-    await tx.query(FORGET_PRICES, [listingId]);
+    await tx.query(forgetPrices(listingId));
   }
 
   /** One page of the feed. Its nextCursor is where the next poll starts: after the last event returned, or the request's own cursor when none was. */
@@ -65,9 +65,9 @@ export class ChangeFeedService {
     let rows: EventRow[];
     if (after) {
       await this.refuseIfPurged(after);
-      rows = await this.sql.query<EventRow>(FEED_NEXT_PAGE, [after.tx, after.sequence, limit]);
+      rows = await this.sql.query<EventRow>(feedNextPage(after, limit));
     } else {
-      rows = await this.sql.query<EventRow>(FEED_FIRST_PAGE, [limit]);
+      rows = await this.sql.query<EventRow>(feedFirstPage(limit));
     }
     const last = rows[rows.length - 1];
     return {
@@ -78,12 +78,12 @@ export class ChangeFeedService {
 
   /** Deletes the events older than the retention (idempotent). Run by RetentionPurgeJob. */
   async purgeExpired(now = new Date()): Promise<void> {
-    await this.sql.query(PURGE_EVENTS, [new Date(now.getTime() - this.retentionMs)]);
+    await this.sql.query(purgeEvents(new Date(now.getTime() - this.retentionMs)));
   }
 
   /** An event after this cursor may have been purged: the client must resynchronise from its source. */
   private async refuseIfPurged(after: FeedPosition): Promise<void> {
-    const [purged] = await this.sql.query<FeedPosition>(PURGE_HORIZON, []);
+    const [purged] = await this.sql.query<FeedPosition>(purgeHorizon());
     if (purged && comparePositions(after, purged) < 0) {
       throw new GoneException(
         'This cursor is older than the change feed keeps its events: some changes after it were purged. Read the listings again, then follow the feed without a cursor.',

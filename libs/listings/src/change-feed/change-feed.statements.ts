@@ -1,7 +1,7 @@
-import type { Statement } from '@app/database';
+import { type SqlQuery, prepared, raw } from '@app/database';
 
 /**
- * The change feed's SQL. A position in the feed is (tx, sequence): the id of the transaction that wrote
+ * The listing_event table's SQL (the change feed's), all of it here. A position in the feed is (tx, sequence): the id of the transaction that wrote
  * the event, then its bigserial. `sequence` alone cannot be the order: it is taken at insert time, and a
  * transaction holding a smaller number may commit after one holding a larger number, so a client that
  * had read up to the larger one would never see the smaller. Instead the feed only returns events whose
@@ -10,23 +10,22 @@ import type { Statement } from '@app/database';
  * before a position once it has been returned. A long transaction holds the feed back (it lags), never
  * makes it skip.
  */
-const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
-const COLUMNS = 'sequence, listing_id, type::text AS type, at, latest_price_eur, tx';
+const HORIZON = raw('pg_snapshot_xmin(pg_current_snapshot())::text::bigint');
+const COLUMNS = raw('sequence, listing_id, type::text AS type, at, latest_price_eur, tx');
 
 /** The transaction's own id, as the feed positions store it. */
 export const OWN_TX = 'pg_current_xact_id()::text::bigint';
+const OWN_TX_SQL = raw(OWN_TX);
 
 /**
  * Written by the listing write's own transaction: the event exists exactly when the change committed.
- * Its position is its own transaction id, or the listing's previous event's ($5) when that is larger,
+ * Its position is its own transaction id, or the listing's previous event's (`after`) when that is larger,
  * so that each listing's events stay in the order of its history (see listing.event_tx). Never below
  * its own id: that is what makes the horizon rule hold.
  */
-export const RECORD_EVENT: Statement = {
-  name: 'listing_event_record',
-  text: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx)
-         VALUES ($1, $2::listing_event_type, $3, $4, greatest(${OWN_TX}, $5::bigint))`,
-};
+export const recordEvent = (listingId: number, type: string, at: Date, latestPriceEur: number | null, after: string): SqlQuery =>
+  prepared('listing_event_record')`INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx)
+    VALUES (${listingId}, ${type}::listing_event_type, ${at}, ${latestPriceEur}, greatest(${OWN_TX_SQL}, ${after}::bigint))`;
 
 /**
  * Run by a listing's DELETE, in its transaction (under the listing's row lock), before it records the
@@ -39,44 +38,34 @@ export const RECORD_EVENT: Statement = {
  * since those rows are gone once the purge commits (were it to roll back, they are past the retention
  * and the next purge deletes them).
  */
-export const FORGET_PRICES: Statement = {
-  name: 'listing_event_forget_prices',
-  text: `UPDATE listing_event AS e SET latest_price_eur = NULL
-         FROM (SELECT sequence FROM listing_event WHERE listing_id = $1 AND latest_price_eur IS NOT NULL FOR UPDATE SKIP LOCKED) AS priced
-         WHERE e.sequence = priced.sequence`,
-};
+export const forgetPrices = (listingId: number): SqlQuery =>
+  prepared('listing_event_forget_prices')`UPDATE listing_event AS e SET latest_price_eur = NULL
+    FROM (SELECT sequence FROM listing_event WHERE listing_id = ${listingId} AND latest_price_eur IS NOT NULL FOR UPDATE SKIP LOCKED) AS priced
+    WHERE e.sequence = priced.sequence`;
 
-export const FEED_FIRST_PAGE: Statement = {
-  name: 'listing_event_first_page',
-  text: `SELECT ${COLUMNS} FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx, sequence LIMIT $1`,
-};
+export const feedFirstPage = (limit: number): SqlQuery =>
+  prepared('listing_event_first_page')`SELECT ${COLUMNS} FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
 
-export const FEED_NEXT_PAGE: Statement = {
-  name: 'listing_event_next_page',
-  text: `SELECT ${COLUMNS} FROM listing_event WHERE (tx, sequence) > ($1, $2) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT $3`,
-};
+export const feedNextPage = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
+  prepared('listing_event_next_page')`SELECT ${COLUMNS} FROM listing_event
+    WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
 
 /** The newest position the retention purge has deleted: a cursor before it may have missed an event. */
-export const PURGE_HORIZON: Statement = {
-  name: 'listing_event_purge_horizon',
-  text: 'SELECT tx, sequence FROM listing_event_purge WHERE singleton',
-};
+export const purgeHorizon = (): SqlQuery => prepared('listing_event_purge_horizon')`SELECT tx, sequence FROM listing_event_purge WHERE singleton`;
 
 /**
  * The retention purge. It deletes a prefix of the feed, never a scattered set: the newest position among
- * the events older than $1 (and below the horizon, so every transaction up to it has ended), then every
+ * the events older than `before` (and below the horizon, so every transaction up to it has ended), then every
  * event up to that position, the few slightly younger ones before it included. The purge horizon moves
  * to that position in the same statement. So a cursor at or after the horizon has missed nothing, one
  * before it may have (410), and a client starting without a cursor starts just after it.
  */
-export const PURGE_EVENTS: Statement = {
-  name: 'listing_event_purge',
-  // MATERIALIZED: the expired events come from listing_event_at_idx (an hour's worth each run), rather
-  // than from a backward walk of the feed index that would read every retained event when none expired.
-  text: `WITH expired AS MATERIALIZED (SELECT tx, sequence FROM listing_event WHERE at < $1 AND tx < ${HORIZON}),
+// MATERIALIZED: the expired events come from listing_event_at_idx (an hour's worth each run), rather
+// than from a backward walk of the feed index that would read every retained event when none expired.
+export const purgeEvents = (before: Date): SqlQuery =>
+  prepared('listing_event_purge')`WITH expired AS MATERIALIZED (SELECT tx, sequence FROM listing_event WHERE at < ${before} AND tx < ${HORIZON}),
               cutoff AS (SELECT tx, sequence FROM expired ORDER BY tx DESC, sequence DESC LIMIT 1),
               purged AS (DELETE FROM listing_event AS e USING cutoff AS c WHERE (e.tx, e.sequence) <= (c.tx, c.sequence))
          INSERT INTO listing_event_purge (singleton, tx, sequence) SELECT true, tx, sequence FROM cutoff
          ON CONFLICT (singleton) DO UPDATE SET tx = excluded.tx, sequence = excluded.sequence
-           WHERE (listing_event_purge.tx, listing_event_purge.sequence) < (excluded.tx, excluded.sequence)`,
-};
+           WHERE (listing_event_purge.tx, listing_event_purge.sequence) < (excluded.tx, excluded.sequence)`;
