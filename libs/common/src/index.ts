@@ -22,3 +22,4 @@ export * from './logging/request-log';
 export * from './openapi/error-views';
 export * from './openapi/api-docs.decorators';
 export * from './http/conditional-get';
+export * from './http/handler-result';

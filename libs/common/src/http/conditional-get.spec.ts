@@ -1,6 +1,5 @@
-import type { ExecutionContext, NestInterceptor } from '@nestjs/common';
-import { type Observable, lastValueFrom, of } from 'rxjs';
-import { ConditionalBody, ConditionalGetInterceptor, entityTag, ifNoneMatchMatches } from './conditional-get';
+import { ConditionalBody, ConditionalGetResponder, entityTag, ifNoneMatchMatches } from './conditional-get';
+import type { HttpArgumentsHost } from './handler-result';
 
 describe('If-None-Match', () => {
   const etag = entityTag('listing', 12, '2026-11-23T16:02:10.004Z');
@@ -29,7 +28,7 @@ describe('If-None-Match', () => {
   });
 });
 
-/** The request and reply an interceptor sees, and what it hands on for a handler's result. */
+/** A request and a reply as a result step sees them, and what the responder makes of a handler's result. */
 function exchange(url: string, headers: Record<string, string> = {}) {
   const reply = {
     statusCode: 200,
@@ -47,36 +46,34 @@ function exchange(url: string, headers: Record<string, string> = {}) {
       return this;
     },
   };
-  const http = { getRequest: () => ({ url, headers }), getResponse: () => reply };
-  const context = { switchToHttp: () => http } as unknown as ExecutionContext;
-  const run = (interceptor: NestInterceptor, result: unknown) => lastValueFrom(interceptor.intercept(context, { handle: () => of(result) }) as Observable<unknown>);
-  return { reply, run };
+  const http = { getRequest: () => ({ url, headers }), getResponse: () => reply } as unknown as HttpArgumentsHost;
+  return { reply, run: (responder: ConditionalGetResponder, result: unknown) => responder.respond(result, http) };
 }
 
 describe('@ConditionalGet()', () => {
   const listing = { id: 12, name: 'Flat' };
 
   it('tags a plain body by its JSON: 200 with ETag and Cache-Control, then 304 without a body or a Content-Type', async () => {
-    const interceptor = new ConditionalGetInterceptor('listing');
+    const responder = new ConditionalGetResponder('listing');
     const fresh = exchange('/listings/12');
-    expect(await fresh.run(interceptor, listing)).toBe(listing);
+    expect(await fresh.run(responder, listing)).toBe(listing);
     expect(fresh.reply.headers).toMatchObject({ etag: entityTag('listing', JSON.stringify(listing)), 'cache-control': 'no-cache' });
     expect(fresh.reply.statusCode).toBe(200);
 
     const revalidated = exchange('/listings/12', { 'if-none-match': fresh.reply.headers.etag });
-    expect(await revalidated.run(interceptor, listing)).toBeUndefined();
+    expect(await revalidated.run(responder, listing)).toBeUndefined();
     expect(revalidated.reply.statusCode).toBe(304);
     expect(revalidated.reply.headers).toEqual({ etag: fresh.reply.headers.etag, 'cache-control': 'no-cache' });
   });
 
   it('builds a deferred body only for a 200', async () => {
-    const interceptor = new ConditionalGetInterceptor('chart');
+    const responder = new ConditionalGetResponder('chart');
     const build = jest.fn(() => Promise.resolve('<svg/>'));
     const etag = entityTag('chart', 12, 3);
-    expect(await exchange('/c', { 'if-none-match': etag }).run(interceptor, ConditionalBody.deferred([12, 3], build))).toBeUndefined();
+    expect(await exchange('/c', { 'if-none-match': etag }).run(responder, ConditionalBody.deferred([12, 3], build))).toBeUndefined();
     expect(build).not.toHaveBeenCalled();
     const stale = exchange('/c', { 'if-none-match': '"old"' });
-    expect(await stale.run(interceptor, ConditionalBody.deferred([12, 3], build))).toBe('<svg/>');
+    expect(await stale.run(responder, ConditionalBody.deferred([12, 3], build))).toBe('<svg/>');
     expect(build).toHaveBeenCalledTimes(1);
     expect(stale.reply.headers.etag).toBe(etag);
   });
@@ -87,13 +84,13 @@ describe('@ConditionalGet()', () => {
       const read = jest.fn(() => Promise.resolve({ body: ['page'], version: [12, readVersion] }));
       return { probe, read, body: ConditionalBody.probed(probe, read) };
     };
-    const interceptor = new ConditionalGetInterceptor('prices', { perQueryString: true });
+    const responder = new ConditionalGetResponder('prices', { perQueryString: true });
     const tag = (version: string, search: string) => entityTag('prices', 12, version, search);
 
     it('without If-None-Match: one read, tagged with the version read with the body and the query string', async () => {
       const { probe, read, body } = probed('v1', 'v1');
       const fresh = exchange('/listings/12/prices?limit=2');
-      expect(await fresh.run(interceptor, body)).toEqual(['page']);
+      expect(await fresh.run(responder, body)).toEqual(['page']);
       expect(probe).not.toHaveBeenCalled();
       expect(read).toHaveBeenCalledTimes(1);
       expect(fresh.reply.headers.etag).toBe(tag('v1', '?limit=2'));
@@ -102,21 +99,21 @@ describe('@ConditionalGet()', () => {
     it('a matching If-None-Match: the probe alone, then 304', async () => {
       const { probe, read, body } = probed('v1', 'v1');
       const revalidated = exchange('/listings/12/prices?limit=2', { 'if-none-match': tag('v1', '?limit=2') });
-      expect(await revalidated.run(interceptor, body)).toBeUndefined();
+      expect(await revalidated.run(responder, body)).toBeUndefined();
       expect([probe.mock.calls.length, read.mock.calls.length, revalidated.reply.statusCode]).toEqual([1, 0, 304]);
     });
 
     it('a stale If-None-Match: the probe, then the read, whose version gives the tag', async () => {
       const { probe, read, body } = probed('v2', 'v3');
       const stale = exchange('/listings/12/prices', { 'if-none-match': tag('v1', '') });
-      expect(await stale.run(interceptor, body)).toEqual(['page']);
+      expect(await stale.run(responder, body)).toEqual(['page']);
       expect([probe.mock.calls.length, read.mock.calls.length, stale.reply.statusCode]).toEqual([1, 1, 200]);
       expect(stale.reply.headers.etag).toBe(tag('v3', ''));
     });
 
     it('another query string is another representation', async () => {
       const { body } = probed('v1', 'v1');
-      expect(await exchange('/listings/12/prices?limit=3', { 'if-none-match': tag('v1', '?limit=2') }).run(interceptor, body)).toEqual(['page']);
+      expect(await exchange('/listings/12/prices?limit=3', { 'if-none-match': tag('v1', '?limit=2') }).run(responder, body)).toEqual(['page']);
     });
   });
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type CallHandler, type ExecutionContext, type NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Observable, mergeMap } from 'rxjs';
 import { type ApiHeaderObject, ApiResponseHeaders } from '../openapi/api-docs.decorators';
+import { type HttpArgumentsHost, MapResult } from './handler-result';
 
 /**
  * Conditional GETs (RFC 9110 §8.8.3, §13.1.2): every cacheable read sends an ETag and
@@ -83,21 +83,16 @@ export interface ConditionalGetOptions {
  * Sets ETag and Cache-Control on the 200, or answers 304 (no body, no Content-Type) when If-None-Match
  * matches. The resource name keeps the tags of different resources with equal versions apart.
  */
-export class ConditionalGetInterceptor implements NestInterceptor {
+export class ConditionalGetResponder {
   constructor(
     private readonly resource: string,
     private readonly options: ConditionalGetOptions = {},
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const http = context.switchToHttp();
+  /** The body to send, or undefined for a 304. */
+  async respond(result: unknown, http: HttpArgumentsHost): Promise<unknown> {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    return next.handle().pipe(mergeMap((result: unknown) => this.respond(result, request, reply)));
-  }
-
-  /** The body to send, or undefined for a 304. */
-  private async respond(result: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const ifNoneMatch = request.headers['if-none-match'];
     /** Sends the tag, and answers 304 when it is the client's: then there is no body to send. */
     const isCurrent = (etag: string): boolean => {
@@ -123,6 +118,9 @@ export class ConditionalGetInterceptor implements NestInterceptor {
   }
 }
 
+/** Where a conditional GET resolves its body among a handler's result steps: before @Paginated() cuts the page. */
+export const CONDITIONAL_GET_STEP = 10;
+
 /** ETag and Cache-Control: on every response of a conditional GET, 200 and 304 alike. */
 const CONDITIONAL_GET_HEADERS: Record<string, ApiHeaderObject> = {
   ETag: {
@@ -142,8 +140,9 @@ const CONDITIONAL_GET_HEADERS: Record<string, ApiHeaderObject> = {
  * body built or read only when needed). `resource` names the kind of representation in the tag.
  */
 export function ConditionalGet(resource: string, options: ConditionalGetOptions = {}): MethodDecorator {
+  const responder = new ConditionalGetResponder(resource, options);
   return applyDecorators(
-    UseInterceptors(new ConditionalGetInterceptor(resource, options)),
+    MapResult(CONDITIONAL_GET_STEP, (result, http) => responder.respond(result, http)),
     ApiHeader({
       name: 'If-None-Match',
       required: false,

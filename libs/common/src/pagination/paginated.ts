@@ -1,8 +1,6 @@
-import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
-import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Observable, map } from 'rxjs';
-import type { ConditionalBody } from '../http/conditional-get';
+import { type ConditionalBody, CONDITIONAL_GET_STEP } from '../http/conditional-get';
+import { type HttpArgumentsHost, MapResult } from '../http/handler-result';
 import { type ApiHeaderObject, ApiResponseHeaders } from '../openapi/api-docs.decorators';
 import { type Page, nextLink } from './page';
 
@@ -16,24 +14,17 @@ export interface PaginatedOptions {
   always?: boolean;
 }
 
-/** Sends a Page as the contract's bare JSON array, with the next page in the Link header. */
-export class PaginationInterceptor implements NestInterceptor {
-  constructor(private readonly options: PaginatedOptions = {}) {}
+/** Where a page is cut into its items and Link among a handler's result steps: after a conditional GET's. */
+export const PAGE_STEP = CONDITIONAL_GET_STEP + 10;
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const { cursorParam = 'cursor', always = false } = this.options;
-    return next.handle().pipe(
-      map((page: Page<unknown> | undefined) => {
-        // Nothing to send: a 304 of a page that is also a conditional GET.
-        if (page === undefined) return undefined;
-        if (always || page.nextCursor !== undefined) void reply.header('link', nextLink(request.url, page.nextCursor, cursorParam));
-        return page.items;
-      }),
-    );
+/** Sends a Page as the contract's bare JSON array, with the next page in the Link header. */
+export function sendPage(page: Page<unknown> | undefined, http: HttpArgumentsHost, { cursorParam = 'cursor', always = false }: PaginatedOptions = {}): unknown[] | undefined {
+  // Nothing to send: a 304 of a page that is also a conditional GET.
+  if (page === undefined) return undefined;
+  if (always || page.nextCursor !== undefined) {
+    void http.getResponse<FastifyReply>().header('link', nextLink(http.getRequest<FastifyRequest>().url, page.nextCursor, cursorParam));
   }
+  return page.items;
 }
 
 const LINK_WHEN_MORE: Record<string, ApiHeaderObject> = {
@@ -56,17 +47,12 @@ type PageResult = Page<unknown> | ConditionalBody<Page<unknown>>;
  * A key-paginated list: the handler returns a Page (or a conditional one, see @ConditionalGet()), the
  * client gets its items as a JSON array and the next page's URL in `Link: <url>; rel="next"` (RFC 8288),
  * documented on the 200 response. The compiler checks that the handler returns a page.
- *
- * Its interceptor is the route's outermost whatever the order of the decorators: it shapes the body
- * that the others produced (a conditional GET's page, or nothing for its 304).
  */
 export function Paginated(options: PaginatedOptions = {}) {
-  const interceptor = new PaginationInterceptor(options);
+  const paginate = MapResult(PAGE_STEP, (page, http) => sendPage(page as Page<unknown> | undefined, http, options));
   const document = ApiResponseHeaders(200, options.always ? LINK_ALWAYS : LINK_WHEN_MORE);
   return <Handler extends (...args: never[]) => PageResult | Promise<PageResult>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<Handler>): void => {
-    const handler = descriptor.value as object;
-    const inner = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-    Reflect.defineMetadata(INTERCEPTORS_METADATA, [interceptor, ...inner], handler);
+    paginate(target, key, descriptor);
     document(target, key, descriptor);
   };
 }

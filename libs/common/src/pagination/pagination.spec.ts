@@ -1,10 +1,9 @@
-import { BadRequestException, type ExecutionContext, UseInterceptors } from '@nestjs/common';
-import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
-import { lastValueFrom, of } from 'rxjs';
-import { ConditionalGetInterceptor } from '../http/conditional-get';
+import { BadRequestException } from '@nestjs/common';
+import { ConditionalBody, ConditionalGet, entityTag } from '../http/conditional-get';
+import type { HttpArgumentsHost } from '../http/handler-result';
 import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from './cursor';
 import { type Page, nextLink, toPage } from './page';
-import { Paginated, PaginationInterceptor } from './paginated';
+import { Paginated, type PaginatedOptions, sendPage } from './paginated';
 
 describe('cursors', () => {
   const parseId = (raw: Record<string, unknown>) => (isId(raw.id) ? raw.id : undefined);
@@ -47,50 +46,65 @@ describe('pages', () => {
   });
 });
 
+/** A request and a reply as a result step sees them. */
+function exchange(url: string, headers: Record<string, string> = {}) {
+  const sent: Record<string, string> = {};
+  const reply = {
+    statusCode: 200,
+    header: (name: string, value: string) => ((sent[name] = value), reply),
+    status: (code: number) => ((reply.statusCode = code), reply),
+    removeHeader: () => reply,
+  };
+  return { sent, reply, http: { getRequest: () => ({ url, headers }), getResponse: () => reply } as unknown as HttpArgumentsHost };
+}
+
 describe('@Paginated()', () => {
-  const send = async (interceptor: PaginationInterceptor, url: string, page: Page<number> | undefined) => {
-    const headers: Record<string, string> = {};
-    const reply = { header: (name: string, value: string) => ((headers[name] = value), reply) };
-    const http = { getRequest: () => ({ url }), getResponse: () => reply };
-    const context = { switchToHttp: () => http } as unknown as ExecutionContext;
-    const body = await lastValueFrom(interceptor.intercept(context, { handle: () => of(page) }));
-    return { body, link: headers.link };
+  const send = (url: string, page: Page<number> | undefined, options?: PaginatedOptions) => {
+    const { sent, http } = exchange(url);
+    return { body: sendPage(page, http, options), link: sent.link };
   };
 
-  it('sends the items as the body and the next page in the Link header, only when there is one', async () => {
-    const interceptor = new PaginationInterceptor();
-    expect(await send(interceptor, '/listings?limit=2', { items: [1, 2], nextCursor: 'c2' })).toEqual({ body: [1, 2], link: '</listings?limit=2&cursor=c2>; rel="next"' });
-    expect(await send(interceptor, '/listings?limit=2&cursor=c2', { items: [3] })).toEqual({ body: [3], link: undefined });
+  it('sends the items as the body and the next page in the Link header, only when there is one', () => {
+    expect(send('/listings?limit=2', { items: [1, 2], nextCursor: 'c2' })).toEqual({ body: [1, 2], link: '</listings?limit=2&cursor=c2>; rel="next"' });
+    expect(send('/listings?limit=2&cursor=c2', { items: [3] })).toEqual({ body: [3], link: undefined });
   });
 
-  it('a feed always links to the next poll, in its own parameter, without one when it has no position yet', async () => {
-    const interceptor = new PaginationInterceptor({ cursorParam: 'after', always: true });
-    expect(await send(interceptor, '/listings/changes?after=a1', { items: [], nextCursor: 'a1' })).toEqual({ body: [], link: '</listings/changes?after=a1>; rel="next"' });
-    expect(await send(interceptor, '/listings/changes?limit=5', { items: [] })).toEqual({ body: [], link: '</listings/changes?limit=5>; rel="next"' });
+  it('a feed always links to the next poll, in its own parameter, without one when it has no position yet', () => {
+    const feed = { cursorParam: 'after', always: true };
+    expect(send('/listings/changes?after=a1', { items: [], nextCursor: 'a1' }, feed)).toEqual({ body: [], link: '</listings/changes?after=a1>; rel="next"' });
+    expect(send('/listings/changes?limit=5', { items: [] }, feed)).toEqual({ body: [], link: '</listings/changes?limit=5>; rel="next"' });
   });
 
-  it('passes a 304 (no body) through without a Link', async () => {
-    expect(await send(new PaginationInterceptor(), '/listings/1/prices', undefined)).toEqual({ body: undefined, link: undefined });
+  it('passes a 304 (no body) through without a Link', () => {
+    expect(send('/listings/1/prices', undefined)).toEqual({ body: undefined, link: undefined });
   });
 
-  it('is the outermost interceptor of its route, whichever decorator comes first', () => {
-    const conditional = new ConditionalGetInterceptor('prices');
+  it('cuts the page after a conditional GET resolved it, whichever decorator comes first; the handler gets the request after its own arguments', async () => {
+    const page: Page<number> = { items: [1, 2], nextCursor: 'c2' };
+    const conditional = (id: number) => ConditionalBody.deferred([id, 'v1'], () => Promise.resolve(page));
     class Routes {
       @Paginated()
-      @UseInterceptors(conditional)
-      below(): Promise<Page<number>> {
-        return Promise.resolve({ items: [] });
+      @ConditionalGet('prices')
+      below(id: number): ConditionalBody<Page<number>> {
+        return conditional(id);
       }
 
-      @UseInterceptors(conditional)
+      @ConditionalGet('prices')
       @Paginated()
-      above(): Promise<Page<number>> {
-        return Promise.resolve({ items: [] });
+      above(id: number): ConditionalBody<Page<number>> {
+        return conditional(id);
       }
     }
-    for (const handler of [Routes.prototype.below, Routes.prototype.above]) {
-      const interceptors = Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as object[];
-      expect(interceptors.map((i) => i.constructor)).toEqual([PaginationInterceptor, ConditionalGetInterceptor]);
+    const call = (route: 'below' | 'above', headers: Record<string, string> = {}) => {
+      const { sent, reply, http } = exchange('/listings/7/prices?limit=2', headers);
+      // What Nest passes: the handler's own argument, then the request and reply of the call.
+      const handler = Routes.prototype[route] as unknown as (id: number, http: HttpArgumentsHost) => Promise<unknown>;
+      return handler.call(new Routes(), 7, http).then((body) => ({ body, status: reply.statusCode, sent }));
+    };
+    const etag = entityTag('prices', 7, 'v1');
+    for (const route of ['below', 'above'] as const) {
+      expect(await call(route)).toEqual({ body: [1, 2], status: 200, sent: { etag, 'cache-control': 'no-cache', link: '</listings/7/prices?limit=2&cursor=c2>; rel="next"' } });
+      expect(await call(route, { 'if-none-match': etag })).toEqual({ body: undefined, status: 304, sent: { etag, 'cache-control': 'no-cache' } });
     }
   });
 });

@@ -1,8 +1,7 @@
-import { type CallHandler, type ExecutionContext, type NestInterceptor, UseInterceptors, applyDecorators, createParamDecorator } from '@nestjs/common';
+import { type ExecutionContext, applyDecorators, createParamDecorator } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Observable, map } from 'rxjs';
-import { ApiResponseHeaders } from '@app/common';
+import { ApiResponseHeaders, MapResult } from '@app/common';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey, requestHash } from './idempotency-key';
 import type { IdempotentRequest, IdempotentResult } from './idempotency.service';
 
@@ -20,19 +19,6 @@ export const IdempotencyKey = createParamDecorator((_data: unknown, context: Exe
   };
 });
 
-/** Sends an IdempotentResult's body, marked `Idempotent-Replayed: true` when it is a stored response. */
-export class IdempotentReplayInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      map(({ body, replayed }: IdempotentResult<unknown>) => {
-        if (replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        return body;
-      }),
-    );
-  }
-}
-
 /**
  * A create that an Idempotency-Key makes safe to retry: the handler reads the key with
  * @IdempotencyKey() and returns the service's IdempotentResult; a replay gets the route's status
@@ -40,7 +26,12 @@ export class IdempotentReplayInterceptor implements NestInterceptor {
  */
 export function Idempotent(): MethodDecorator {
   return applyDecorators(
-    UseInterceptors(new IdempotentReplayInterceptor()),
+    // Sends the result's body, marked when it is a stored response.
+    MapResult(0, (result, http) => {
+      const { body, replayed } = result as IdempotentResult<unknown>;
+      if (replayed) void http.getResponse<FastifyReply>().header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+      return body;
+    }),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
