@@ -57,7 +57,7 @@ describe('JwtAuthGuard (the global guard: closed unless @Public())', () => {
   const readFrom = paramFactory(ReadFrom) as (data: unknown, context: ExecutionContext) => ReadSource;
 
   beforeEach(() => {
-    passport = jest.spyOn(Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate: () => unknown }, 'canActivate').mockResolvedValue(true);
+    passport = jest.spyOn(Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate: () => Promise<boolean> }, 'canActivate').mockResolvedValue(true);
   });
   afterEach(() => passport.mockRestore());
 
