@@ -120,6 +120,5 @@ describe('admin bootstrap (ADMIN_EMAIL / ADMIN_PASSWORD, npm run admin:create)',
     const unchanged = await runAppScript(script, ['--email', colleague.email, '--password', OPERATOR_PASSWORD], env);
     expect(unchanged.code).toBe(0);
     expect(unchanged.stdout).toBe(`${colleague.email}: unchanged\n`);
-    // Three processes, each compiling the CLI's sources on a cold cache.
-  }, 180_000);
+  }, 180_000); // three runs of the CLI, each a process to compile and start: slow on a loaded machine
 });

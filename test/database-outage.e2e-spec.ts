@@ -118,7 +118,7 @@ describe('database outage drill (a private PostgreSQL stopped, frozen and restar
       const created = await user.api.post<{ id: number }>('/listings', aListing());
       users.push({ user, listing: created.body.id });
     }
-  }, 60_000);
+  }, 120_000); // a PostgreSQL server of its own to initialise and start: slow on a loaded machine
 
   afterAll(async () => {
     await testApp?.close();

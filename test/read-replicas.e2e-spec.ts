@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { applyMigrations, quoteIdent, withDatabase } from '@app/dev-database';
+import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { type Listing, type PriceEntry, aListing } from './support/listings';
 import { type SignedIn, TEST_JWT_SECRET, type TestApp, signUp, startTestApp } from './support/test-app';
 
@@ -17,16 +17,15 @@ async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T
 }
 
 /**
- * The "replica" is another database on the test server with different rows, so every answer shows
- * which pool served it: a listing that exists only there can only come from the replica, one created
- * through the service only from the primary.
+ * The "replica" is another database on the test server (a copy of the run's migrated template) with
+ * different rows, so every answer shows which pool served it: a listing that exists only there can only
+ * come from the replica, one created through the service only from the primary.
  */
 describe('read replicas (DATABASE_REPLICA_URL)', () => {
   const primaryUrl = process.env.TEST_DATABASE_URL ?? '';
-  const replicaName = `listing_test_replica_${Date.now().toString(36)}_${process.pid}`;
-  const replicaUrl = withDatabase(primaryUrl, replicaName);
-  const adminUrl = withDatabase(primaryUrl, 'postgres');
-  const city = `Replicaville ${replicaName}`;
+  const city = `Replicaville ${process.pid} ${Date.now().toString(36)}`;
+  let replica: TestDatabase;
+  let replicaUrl: string;
 
   let testApp: TestApp;
   let owner: SignedIn;
@@ -42,8 +41,8 @@ describe('read replicas (DATABASE_REPLICA_URL)', () => {
   };
 
   beforeAll(async () => {
-    await onDatabase(adminUrl, (admin) => admin.query(`CREATE DATABASE ${quoteIdent(replicaName)}`));
-    await applyMigrations(replicaUrl);
+    replica = await createSuiteDatabase();
+    replicaUrl = replica.url;
     // Ids far above the primary's, so that an id found in one database is missing from the other.
     await onDatabase(replicaUrl, (client) =>
       client.query("SELECT setval(pg_get_serial_sequence('listing', 'id'), 1000000000), setval(pg_get_serial_sequence('app_user', 'id'), 1000000000)"),
@@ -63,7 +62,7 @@ describe('read replicas (DATABASE_REPLICA_URL)', () => {
 
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
-    await onDatabase(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(replicaName)} WITH (FORCE)`));
+    await replica?.dispose();
   });
 
   const names = (listings: Listing[]) => listings.map((listing) => listing.name);
