@@ -1,5 +1,5 @@
-export * from './auth.module';
-export * from './guards/jwt-auth.guard';
-export * from './guards/roles.guard';
-export * from './tokens/access-tokens';
-export * from './tokens/jwt-secret';
+// The library's public surface: what other libraries, the app and the tests use. Everything else is internal
+// (lint refuses imports of a library's files from outside it).
+export { AuthModule } from './auth.module';
+export { JwtAuthGuard } from './guards/jwt-auth.guard';
+export { RolesGuard } from './guards/roles.guard';

@@ -1,11 +1,13 @@
-export * from './database.module';
-export * from './prisma.service';
-export * from './pool';
-export * from './database-availability';
-export * from './database-errors';
-export * from './sql.service';
-export * from './sql';
-export * from './read-replicas';
-export * from './read-source.decorator';
-export { Prisma } from './generated/prisma/client';
-export type { Listing, ListingPrice } from './generated/prisma/client';
+// The library's public surface: what other libraries, the app and the tests use. Everything else is internal
+// (lint refuses imports of a library's files from outside it).
+export { DatabaseAvailability } from './database-availability';
+export { databaseErrorKind, databaseUnavailableCause, isUniqueViolation } from './database-errors';
+export type { DatabaseErrorKind } from './database-errors';
+export { DatabaseModule } from './database.module';
+export { PrismaService } from './prisma.service';
+export type { ReadSource } from './read-replicas';
+export { ReadFrom, recordVerifiedBearer } from './read-source.decorator';
+export { join, prepared, preparedByShape, raw, sql } from './sql';
+export type { SqlQuery } from './sql';
+export { DATABASE_POOL, SqlService } from './sql.service';
+export type { SqlTransaction } from './sql.service';

@@ -1,11 +1,7 @@
-/*
- * Development tooling, never loaded by a production start: the embedded PostgreSQL (and what root
- * needs to run it), applying the migrations, the demo seed. The application reaches it only through a
- * dynamic import when DATABASE_URL is unset (apps/api/src/database-bootstrap.ts); the tests use it for
- * their databases. prisma.config.ts loads ./migration-adapter directly, not through this file.
- */
-export * from './demo-database';
-export * from './demo-seed';
-export * from './embedded-postgres';
-export * from './migrations';
-export * from './database-url';
+// The library's public surface: what other libraries, the app and the tests use. Everything else is internal
+// (lint refuses imports of a library's files from outside it).
+export { quoteIdent, withDatabase } from './database-url';
+export { startDemoDatabase } from './demo-database';
+export { embeddedPostgresNativeDir, freePort, startEmbeddedPostgres } from './embedded-postgres';
+export type { EmbeddedPostgresHandle } from './embedded-postgres';
+export { EmbeddedPostgresError } from './embedded-postgres-errors';
