@@ -19,7 +19,7 @@ export class ListingsController {
 
   @Public()
   @Get()
-  @ApiOperation({ operationId: 'get-listings', summary: 'Get all listings', description: 'One page of listings, by ascending id. Follow the Link header for the next page.' })
+  @ApiOperation({ operationId: 'get-listings', summary: 'Get all listings', description: 'One page of listings in the order of `sort` (default `id`: ascending id; also `price`, `-price`, `-created`, `drop`), filtered by the parameters given. Follow the Link header for the next page.' })
   @ApiOkResponse({ type: [ListingView], example: [EXAMPLE_LISTING] })
   @Paginated()
   list(@Query() query: ListingsQuery, @ReadFrom() from: ReadSource): Promise<Page<ListingView>> {
