@@ -41,6 +41,16 @@ describe('the sql tagged template', () => {
     expect(b.values).toEqual([2]);
   });
 
+  it('builds a prepared statement\'s text once: later calls carry their own values, fragments included', () => {
+    const byId = (id: number, city: string) => prepared('spec_same_text')`SELECT 1 FROM listing WHERE id = ${id} AND ${sql`city = ${city}`} LIMIT ${10}`;
+    const first = byId(1, 'Paris');
+    const second = byId(2, 'Lyon');
+    expect(second.text).toBe(first.text);
+    expect(first.text).toBe('SELECT 1 FROM listing WHERE id = $1 AND city = $2 LIMIT $3');
+    expect(second.values).toEqual([2, 'Lyon', 10]);
+    expect(second.name).toBe('spec_same_text');
+  });
+
   it('joins nothing into an empty fragment', () => {
     expect(join([], ' AND ')).toMatchObject({ text: '', values: [] });
   });

@@ -26,13 +26,13 @@ export interface SqlQuery {
  */
 const FRAGMENT = Symbol('sql fragment');
 
-function fragment(query: { name?: string; text: string; values: unknown[] }): SqlQuery {
-  return { ...query, [FRAGMENT]: true } as SqlQuery;
+function fragment(text: string, values: unknown[], name?: string): SqlQuery {
+  return { name, text, values, [FRAGMENT]: true } as SqlQuery;
 }
 
 /** Text spliced into a statement as it is. Only for text the code builds itself, never for client input. */
 export function raw(text: string): SqlQuery {
-  return fragment({ text, values: [] });
+  return fragment(text, []);
 }
 
 function isQuery(value: unknown): value is SqlQuery {
@@ -55,17 +55,40 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlQue
     }
     text += strings[i + 1];
   });
-  return fragment({ text, values: parameters });
+  return fragment(text, parameters);
 }
+
+/** The parameters of a template's values in order: a fragment's own parameters where it stands. */
+function parametersOf(values: unknown[]): unknown[] {
+  const parameters: unknown[] = [];
+  for (const value of values) {
+    if (isQuery(value)) parameters.push(...value.values);
+    else parameters.push(value);
+  }
+  return parameters;
+}
+
+/**
+ * The text of every prepared statement, by name. A name stands for one text (node-postgres refuses a
+ * name prepared with another text on the same connection), so the text is built on the first call only:
+ * later calls, on the hot paths, just collect their values.
+ */
+const preparedTexts = new Map<string, string>();
 
 /** The statement, prepared once per connection under `name`. */
 export function prepared(name: string) {
-  return (strings: TemplateStringsArray, ...values: unknown[]): SqlQuery => fragment({ name, ...sql(strings, ...values) });
+  return (strings: TemplateStringsArray, ...values: unknown[]): SqlQuery => {
+    const text = preparedTexts.get(name);
+    if (text !== undefined) return fragment(text, parametersOf(values), name);
+    const query = sql(strings, ...values);
+    preparedTexts.set(name, query.text);
+    return fragment(query.text, query.values, name);
+  };
 }
 
 /** A statement whose text is built at run time, named after its text so each shape is prepared once. */
 export function preparedByShape(prefix: string, query: SqlQuery): SqlQuery {
-  return fragment({ name: `${prefix}_${createHash('sha1').update(query.text).digest('base64url').slice(0, 16)}`, text: query.text, values: query.values });
+  return fragment(query.text, query.values, `${prefix}_${createHash('sha1').update(query.text).digest('base64url').slice(0, 16)}`);
 }
 
 /** Fragments joined by `separator` (text), each keeping its own parameters. */
