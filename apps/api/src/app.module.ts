@@ -24,7 +24,8 @@ export class AppModule {
         LoggerModule.forRoot(logging.params),
         // Periodic jobs (@Interval, @Cron) of every module: started once the application has bootstrapped, cleared before it shuts down.
         ScheduleModule.forRoot(),
-        DatabaseModule.forRoot({ url: databaseUrl, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts, replicaUrls: config.databaseReplicaUrls }),
+        // Where the database is; the modules that run SQL import DatabaseModule themselves.
+        DatabaseModule.connect({ url: databaseUrl, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts, replicaUrls: config.databaseReplicaUrls }),
         AuthModule.forRoot(),
         PricesModule,
         ListingsModule,

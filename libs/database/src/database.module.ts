@@ -1,35 +1,57 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseAvailability } from './database-availability';
 import { createPool } from './pool';
-import { DATABASE_OPTIONS, PrismaService } from './prisma.service';
 import type { DatabaseOptions } from './pool';
+import { PrismaService } from './prisma.service';
 import { DATABASE_REPLICAS, ReadReplicas, replicaLabel } from './read-replicas';
 import { DATABASE_POOL, DatabasePools, SqlService } from './sql.service';
 
-export interface DatabaseModuleOptions extends DatabaseOptions {
+/** Where the database is and how the pools are sized: set once by the application (DatabaseModule.connect). */
+export class DatabaseSettings implements DatabaseOptions {
+  url!: string;
+  poolSize!: number;
+  timeouts?: DatabaseOptions['timeouts'];
   /** Read replicas for anonymous public reads (DATABASE_REPLICA_URL); each gets a pool like the primary's. */
   replicaUrls?: string[];
 }
 
-@Global()
+/**
+ * Global on purpose, and holding nothing but the connection settings: the pools themselves are reached only
+ * by importing DatabaseModule.
+ */
 @Module({})
+class DatabaseSettingsModule {}
+
+/**
+ * The pools, the SQL runner and the Prisma client. Not global: a module that runs SQL says so by importing
+ * DatabaseModule, and the statements it runs live beside the module that owns their table. Nest creates the
+ * module once however many modules import it, so the process has one primary pool and one owner of its shutdown
+ * (DatabasePools).
+ */
+@Module({
+  providers: [
+    { provide: DATABASE_POOL, inject: [DatabaseSettings], useFactory: (settings: DatabaseSettings) => createPool(settings) },
+    {
+      provide: DATABASE_REPLICAS,
+      inject: [DatabaseSettings],
+      useFactory: ({ replicaUrls = [], ...settings }: DatabaseSettings) =>
+        new ReadReplicas(replicaUrls.map((url) => ({ label: replicaLabel(url), pool: createPool({ ...settings, url }) }))),
+    },
+    PrismaService,
+    SqlService,
+    DatabasePools,
+    DatabaseAvailability,
+  ],
+  exports: [PrismaService, SqlService, DatabaseAvailability],
+})
 export class DatabaseModule {
-  static forRoot({ replicaUrls = [], ...options }: DatabaseModuleOptions): DynamicModule {
+  /** Imported once, by the application module: the settings every DatabaseModule import connects with. */
+  static connect(settings: DatabaseSettings): DynamicModule {
     return {
-      module: DatabaseModule,
-      providers: [
-        { provide: DATABASE_OPTIONS, useValue: options },
-        { provide: DATABASE_POOL, useFactory: () => createPool(options) },
-        {
-          provide: DATABASE_REPLICAS,
-          useFactory: () => new ReadReplicas(replicaUrls.map((url) => ({ label: replicaLabel(url), pool: createPool({ ...options, url }) }))),
-        },
-        PrismaService,
-        SqlService,
-        DatabasePools,
-        DatabaseAvailability,
-      ],
-      exports: [PrismaService, SqlService, DatabaseAvailability],
+      module: DatabaseSettingsModule,
+      global: true,
+      providers: [{ provide: DatabaseSettings, useValue: settings }],
+      exports: [DatabaseSettings],
     };
   }
 }

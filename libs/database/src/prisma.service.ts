@@ -5,8 +5,6 @@ import { PrismaClient } from './generated/prisma/client';
 import { type DatabaseOptions, createPool } from './pool';
 import { DATABASE_POOL } from './sql.service';
 
-export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
-
 /**
  * The Prisma client of the process. It talks to Postgres through node-postgres (adapter-pg) on the
  * shared pool, so no native query engine is involved and Prisma and SqlService share connections.

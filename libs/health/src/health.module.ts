@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DATABASE_OUTAGE_REPORTER } from '@app/common';
-import { DatabaseAvailability } from '@app/database';
+import { DatabaseAvailability, DatabaseModule } from '@app/database';
 import { DatabaseHealthIndicator } from './database.indicator';
 import { HealthController } from './health.controller';
 import { HttpDrain } from './http-drain';
@@ -14,7 +14,7 @@ import { RedisHealthIndicator } from './redis.indicator';
  */
 @Module({
   // Terminus would log an error on every failed probe; an outage is logged once, by DatabaseAvailability.
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [DatabaseModule, TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [DatabaseHealthIndicator, RedisHealthIndicator, HttpDrain, { provide: DATABASE_OUTAGE_REPORTER, useExisting: DatabaseAvailability }],
   exports: [HttpDrain, DATABASE_OUTAGE_REPORTER],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@app/database';
 import { PricesModule } from '@app/prices';
 import { ChangeFeedController } from './change-feed/change-feed.controller';
 import { ChangeFeedService } from './change-feed/change-feed.service';
@@ -9,7 +10,7 @@ import { RetentionPurgeJob } from './retention-purge.job';
 import { AdminListingsController, MyListingsController } from './owner-listings.controller';
 
 @Module({
-  imports: [PricesModule],
+  imports: [DatabaseModule, PricesModule],
   controllers: [ChangeFeedController, ListingsController, MyListingsController, AdminListingsController],
   providers: [ListingsService, ChangeFeedService, IdempotencyService, RetentionPurgeJob],
   exports: [ListingsService, ChangeFeedService, IdempotencyService],

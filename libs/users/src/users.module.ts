@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@app/database';
 import { AdminUsersController } from './admin-users.controller';
 import { UsersService } from './users.service';
 
@@ -8,6 +9,7 @@ import { UsersService } from './users.service';
  * uses this module's service.
  */
 @Module({
+  imports: [DatabaseModule],
   controllers: [AdminUsersController],
   providers: [UsersService],
   exports: [UsersService],
