@@ -24,6 +24,8 @@ interface Sent {
   price: number;
   status: number;
   response?: Listing;
+  /** The body of a non-200 answer, for the failure message. */
+  failure?: unknown;
 }
 
 interface StoredEntry {
@@ -79,12 +81,18 @@ describe('two app processes on one database', () => {
         const response = await clients[n % 2].put<Listing>(`/listings/${created[put.listing].id}`, { ...bodies[put.listing], latest_price_eur: put.price });
         put.status = response.status;
         if (response.status === 200) put.response = response.body;
+        else put.failure = response.body;
       }),
     );
 
     const problems: string[] = [];
     const statuses = countBy(sent.map((put) => put.status));
-    if (statuses.get(200) !== PUTS) problems.push(`statuses: ${JSON.stringify(Object.fromEntries(statuses))} (expected ${PUTS} × 200)`);
+    if (statuses.get(200) !== PUTS) {
+      problems.push(`statuses: ${JSON.stringify(Object.fromEntries(statuses))} (expected ${PUTS} × 200)`);
+      // What the client saw and what the servers logged, so that a rare failure can be explained from one run.
+      for (const put of sent.filter((p) => p.failure !== undefined).slice(0, 5)) problems.push(`PUT answered ${put.status}: ${JSON.stringify(put.failure)}`);
+      for (const instance of instances) problems.push(...serverErrors(instance.output()));
+    }
     for (const put of sent) {
       if (put.response && put.response.latest_price_eur !== put.price) problems.push(`a PUT of ${put.price} answered latest_price_eur ${put.response.latest_price_eur}`);
     }
@@ -116,6 +124,15 @@ describe('two app processes on one database', () => {
     expect(dedupe(problems)).toEqual([]);
   }, 300_000);
 });
+
+/** The error and warning lines a process logged (pino JSON, level ≥ 40), at most ten. */
+function serverErrors(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => /"level":(4|5|6)0/.test(line) || /Error/.test(line))
+    .slice(0, 10)
+    .map((line) => `server log: ${line.slice(0, 2000)}`);
+}
 
 /** The whole history, following the Link header. */
 async function historyOf(api: ApiClient, id: number): Promise<PriceEntry[]> {
