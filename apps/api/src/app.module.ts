@@ -8,6 +8,7 @@ import { DatabaseModule } from '@app/database';
 import { HealthModule } from '@app/health';
 import { ListingsModule } from '@app/listings';
 import { PricesModule } from '@app/prices';
+import { WebhooksModule } from '@app/webhooks';
 
 /**
  * Composition only: which modules make up the service, and every global provider (guards, pipe, filter). The
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule.forRoot(),
         PricesModule,
         ListingsModule,
+        WebhooksModule,
         HealthModule,
       ],
       providers: [

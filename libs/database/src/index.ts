@@ -7,7 +7,7 @@ export { DatabaseModule } from './database.module';
 export { PrismaService } from './prisma.service';
 export type { ReadSource } from './read-replicas';
 export { ReadFrom, recordVerifiedBearer } from './read-source.decorator';
-export { join, prepared, preparedByShape, raw, sql } from './sql';
+export { join, librarySql, prepared, preparedByShape, raw, sql } from './sql';
 export type { SqlQuery } from './sql';
 export { DATABASE_POOL, SqlService } from './sql.service';
 export type { SqlTransaction } from './sql.service';

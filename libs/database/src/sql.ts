@@ -35,6 +35,14 @@ export function raw(text: string): SqlQuery {
   return fragment(text, []);
 }
 
+/**
+ * A statement a library wrote with its own $n placeholders (pg-boss): run as it is, with its values, so the
+ * library's work can share the pool and, above all, a transaction of ours.
+ */
+export function librarySql(text: string, values: unknown[] = []): SqlQuery {
+  return fragment(text, values);
+}
+
 function isQuery(value: unknown): value is SqlQuery {
   return typeof value === 'object' && value !== null && FRAGMENT in value;
 }

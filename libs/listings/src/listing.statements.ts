@@ -105,4 +105,9 @@ export const lockListing = (id: number): SqlQuery =>
   prepared(WRITE_LOCK.clause === 'FOR UPDATE' ? 'listing_lock' : 'listing_lock_naive')`SELECT owner_id, latest_price_eur, updated_date, event_tx
     FROM listing WHERE id = ${id} ${raw(WRITE_LOCK.clause)}`;
 
-export const deleteListing = (id: number): SqlQuery => prepared('listing_delete')`DELETE FROM listing WHERE id = ${id}`;
+/** Returns the row as it was: the deleted event keeps it as the listing's last state (for webhooks). */
+export const deleteListing = (id: number): SqlQuery => prepared('listing_delete_returning')`DELETE FROM listing WHERE id = ${id} RETURNING ${LISTING_COLUMNS}, price_drop_pct`;
+
+/** The listings of a batch of change-feed events as they are now, with the drop the min_drop_pct filter compares (webhook relay). */
+export const selectListingStates = (ids: number[]): SqlQuery =>
+  prepared('listing_states')`SELECT ${LISTING_COLUMNS}, price_drop_pct FROM listing WHERE id = ANY(${ids}::int4[])`;

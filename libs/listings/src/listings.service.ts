@@ -98,7 +98,7 @@ export class ListingsService {
       const [row] = await tx.query<ListingRow & { event_tx: string }>(updateListing(id, dto, at));
       if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
         await this.priceHistory.recordPrice(tx, id, dto.latest_price_eur, at);
-        await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx);
+        await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx, { previousPriceEur: Number(current.latest_price_eur) });
       } else {
         await this.changeFeed.record(tx, id, 'updated', at, null, row.event_tx);
       }
@@ -113,9 +113,12 @@ export class ListingsService {
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
-      await tx.query(deleteListing(id));
+      const [deleted] = await tx.query<ListingRow & { price_drop_pct: number | null }>(deleteListing(id));
       await this.changeFeed.forgetPrices(tx, id);
-      await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx);
+      // The last state rides on the deleted event until the webhook relay has handed it on (it then clears it).
+      await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx, {
+        lastState: { listing: toListingViewFromRow(deleted), price_drop_pct: deleted.price_drop_pct },
+      });
     });
   }
 

@@ -90,7 +90,38 @@ export const APP_CONFIG_SCHEMA = {
   },
   /** How long the change feed keeps its events (GET /listings/changes): an older cursor must resynchronise (410). */
   changeFeedRetentionHours: integer('CHANGE_FEED_RETENTION_HOURS', 1, 87_600).default(168),
+  webhooks: {
+    /** One attempt (connect, response headers and the first KB of the body): a 2xx within it is success. */
+    timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 100, 60_000).default(10_000),
+    /** Waits before each retry after a failed attempt (jittered ±25%); after the last, the delivery is dead. */
+    retrySchedule: matching(
+      'WEBHOOK_RETRY_SCHEDULE',
+      /^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/,
+      'must be 1 to 20 comma-separated durations like 5s,30s,2m,10m,1h,6h,24h',
+      parseDurations,
+    ).default(parseDurations('5s,30s,2m,10m,1h,6h,24h')),
+    /** After a secret rotation, deliveries are signed with both secrets for this long. */
+    secretOverlapSeconds: integer('WEBHOOK_SECRET_OVERLAP_SECONDS', 0, 30 * 86_400).default(86_400),
+    /** This many dead deliveries in a row disable the subscription. */
+    disableAfterDead: integer('WEBHOOK_DISABLE_AFTER_DEAD', 1, 1_000).default(5),
+    maxPerAccount: integer('WEBHOOK_MAX_PER_ACCOUNT', 1, 10_000).default(25),
+    /** Lets destinations be loopback or private addresses: for development and tests only, never in production. */
+    allowPrivateUrls: flag('WEBHOOK_ALLOW_PRIVATE_URLS').default(false),
+    /** How often each instance looks for new change-feed events to hand to the subscriptions. */
+    dispatchIntervalMs: integer('WEBHOOK_DISPATCH_INTERVAL_MS', 10, 60_000).default(50),
+    /** Deliveries one instance sends at once. */
+    concurrency: integer('WEBHOOK_CONCURRENCY', 1, 1_000).default(50),
+  },
 };
+
+/** "5s,30s,2m" → milliseconds. */
+function parseDurations(raw: string): number[] {
+  const unit: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+  return raw.split(',').map((part) => {
+    const [, amount, suffix] = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(part)!;
+    return Number(amount) * unit[suffix];
+  });
+}
 
 /** The settings, typed and validated: what modules inject (`constructor(private readonly config: AppConfig)`). */
 export class AppConfig extends configClass(APP_CONFIG_SCHEMA) {}

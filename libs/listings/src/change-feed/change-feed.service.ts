@@ -2,7 +2,10 @@ import { GoneException, Injectable } from '@nestjs/common';
 import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
-import { feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent } from './change-feed.statements';
+import { type EventExtra, clearLastStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
+import { type ListingRow, selectListingStates } from '../listing.statements';
+import { toListingViewFromRow } from '../listing.mapper';
+import type { ListingView } from '../dto/listing.view';
 import { type ListingEventType, ListingEventView } from './listing-event.view';
 
 /** A position in the feed: (transaction id, sequence), both bigint as decimal strings. */
@@ -18,6 +21,32 @@ interface EventRow {
   at: Date;
   latest_price_eur: string | null;
   tx: string;
+}
+
+/** A listing as a change left it, for the webhooks: its representation and the drop min_drop_pct compares. */
+export interface ListingState {
+  listing: ListingView;
+  /** null when the first price was 0 (no percentage: never matches min_drop_pct). */
+  priceDropPct: number | null;
+}
+
+/** One event as the webhook relay sees it. */
+export interface RelayedEvent {
+  position: FeedPosition;
+  sequence: number;
+  listingId: number;
+  type: ListingEventType;
+  at: Date;
+  latestPriceEur: number | null;
+  /** price_changed: the price before. */
+  previousPriceEur: number | null;
+  /** The listing now (deleted: as it was last); undefined when it is gone and left no state (deleted since). */
+  state?: ListingState;
+}
+
+interface RelayRow extends EventRow {
+  previous_price_eur: string | null;
+  last_state: { listing: ListingView; price_drop_pct: number | null } | null;
 }
 
 /**
@@ -45,8 +74,8 @@ export class ChangeFeedService {
    * concurrent test saw it happen. So the position is at least `after`, the listing's previous event's
    * (listing.event_tx, read under the row lock), and the writes keep event_tx up to date.
    */
-  async record(tx: SqlTransaction, listingId: number, type: ListingEventType, at: Date, latestPriceEur: number | null, after: string): Promise<void> {
-    await tx.query(recordEvent(listingId, type, at, latestPriceEur, after));
+  async record(tx: SqlTransaction, listingId: number, type: ListingEventType, at: Date, latestPriceEur: number | null, after: string, extra?: EventExtra): Promise<void> {
+    await tx.query(recordEvent(listingId, type, at, latestPriceEur, after, extra));
   }
 
   /**
@@ -76,6 +105,53 @@ export class ChangeFeedService {
     };
   }
 
+  /**
+   * The webhook relay's read, in its transaction: up to `limit` events after `after` (in feed order, below the
+   * horizon like every feed read), each with its listing's state: a deleted event's last state, else the
+   * listing as it is now (a few milliseconds after the change, usually; `sequence` orders what a receiver
+   * gets). The deleted events' last states are cleared here: the relay is their only reader.
+   */
+  async relayBatch(tx: SqlTransaction, after: FeedPosition, limit: number): Promise<RelayedEvent[]> {
+    const rows = await tx.query<RelayRow>(relayBatch(after, limit));
+    if (rows.length === 0) return [];
+    const ids = [...new Set(rows.filter((row) => row.type !== 'deleted').map((row) => row.listing_id))];
+    const states = new Map<number, ListingState>();
+    if (ids.length > 0) {
+      for (const row of await tx.query<ListingRow & { price_drop_pct: number | null }>(selectListingStates(ids))) {
+        states.set(row.id, { listing: toListingViewFromRow(row), priceDropPct: finiteOrNull(row.price_drop_pct) });
+      }
+    }
+    const deleted = rows.filter((row) => row.last_state !== null).map((row) => row.sequence);
+    if (deleted.length > 0) await tx.query(clearLastStates(deleted));
+    return rows.map((row) => ({
+      position: { tx: row.tx, sequence: row.sequence },
+      sequence: Number(row.sequence),
+      listingId: row.listing_id,
+      type: row.type,
+      at: row.at,
+      latestPriceEur: row.latest_price_eur === null ? null : Number(row.latest_price_eur),
+      previousPriceEur: row.previous_price_eur === null ? null : Number(row.previous_price_eur),
+      state:
+        row.type === 'deleted'
+          ? row.last_state
+            ? { listing: row.last_state.listing, priceDropPct: finiteOrNull(row.last_state.price_drop_pct) }
+            : undefined
+          : states.get(row.listing_id),
+    }));
+  }
+
+  /** Whether an event was committed after `after` (and is below the horizon). */
+  async hasEventsAfter(after: FeedPosition): Promise<boolean> {
+    const [row] = await this.sql.query<{ pending: boolean }>(eventsAfter(after));
+    return row.pending;
+  }
+
+  /** The newest position below the horizon (undefined: the feed is empty): a relay with nobody to serve starts there. */
+  async end(tx: SqlTransaction): Promise<FeedPosition | undefined> {
+    const [row] = await tx.query<FeedPosition>(feedEnd());
+    return row;
+  }
+
   /** Deletes the events older than the retention (idempotent). Run by RetentionPurgeJob. */
   async purgeExpired(now = new Date()): Promise<void> {
     await this.sql.query(purgeEvents(new Date(now.getTime() - this.retentionMs)));
@@ -90,6 +166,10 @@ export class ChangeFeedService {
       );
     }
   }
+}
+
+function finiteOrNull(value: number | null): number | null {
+  return value === null || !Number.isFinite(value) ? null : value;
 }
 
 function comparePositions(a: FeedPosition, b: FeedPosition): number {

@@ -23,9 +23,16 @@ const OWN_TX_SQL = raw(OWN_TX);
  * so that each listing's events stay in the order of its history (see listing.event_tx). Never below
  * its own id: that is what makes the horizon rule hold.
  */
-export const recordEvent = (listingId: number, type: string, at: Date, latestPriceEur: number | null, after: string): SqlQuery =>
-  prepared('listing_event_record')`INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx)
-    VALUES (${listingId}, ${type}::listing_event_type, ${at}, ${latestPriceEur}, greatest(${OWN_TX_SQL}, ${after}::bigint))`;
+export const recordEvent = (listingId: number, type: string, at: Date, latestPriceEur: number | null, after: string, extra: EventExtra = {}): SqlQuery =>
+  prepared('listing_event_record')`INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur, last_state)
+    VALUES (${listingId}, ${type}::listing_event_type, ${at}, ${latestPriceEur}, greatest(${OWN_TX_SQL}, ${after}::bigint),
+            ${extra.previousPriceEur ?? null}, ${extra.lastState === undefined ? null : JSON.stringify(extra.lastState)}::jsonb)`;
+
+/** What only some events carry, for the webhooks: a price change's previous price, a deletion's last state. */
+export interface EventExtra {
+  previousPriceEur?: number;
+  lastState?: object;
+}
 
 /**
  * Run by a listing's DELETE, in its transaction (under the listing's row lock), before it records the
@@ -39,7 +46,7 @@ export const recordEvent = (listingId: number, type: string, at: Date, latestPri
  * and the next purge deletes them).
  */
 export const forgetPrices = (listingId: number): SqlQuery =>
-  prepared('listing_event_forget_prices')`UPDATE listing_event AS e SET latest_price_eur = NULL
+  prepared('listing_event_forget_prices')`UPDATE listing_event AS e SET latest_price_eur = NULL, previous_price_eur = NULL
     FROM (SELECT sequence FROM listing_event WHERE listing_id = ${listingId} AND latest_price_eur IS NOT NULL FOR UPDATE SKIP LOCKED) AS priced
     WHERE e.sequence = priced.sequence`;
 
@@ -49,6 +56,23 @@ export const feedFirstPage = (limit: number): SqlQuery =>
 export const feedNextPage = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
   prepared('listing_event_next_page')`SELECT ${COLUMNS} FROM listing_event
     WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
+
+/** The webhook relay's batch: the events after its position, with what only the webhooks read. */
+export const relayBatch = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
+  prepared('listing_event_relay_batch')`SELECT ${COLUMNS}, previous_price_eur, last_state FROM listing_event
+    WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
+
+/** Whether anything was committed after this position: the relay's cheap check between batches. */
+export const eventsAfter = (after: { tx: string; sequence: string }): SqlQuery =>
+  prepared('listing_event_any_after')`SELECT EXISTS (SELECT 1 FROM listing_event WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON}) AS pending`;
+
+/** The newest position every reader may already see: where a relay with no subscriptions to serve jumps to. */
+export const feedEnd = (): SqlQuery =>
+  prepared('listing_event_feed_end')`SELECT tx, sequence FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx DESC, sequence DESC LIMIT 1`;
+
+/** A deleted listing's last state is kept only until the relay has handed it on. */
+export const clearLastStates = (sequences: string[]): SqlQuery =>
+  prepared('listing_event_clear_last_states')`UPDATE listing_event SET last_state = NULL WHERE sequence = ANY(${sequences}::int8[])`;
 
 /** The newest position the retention purge has deleted: a cursor before it may have missed an event. */
 export const purgeHorizon = (): SqlQuery => prepared('listing_event_purge_horizon')`SELECT tx, sequence FROM listing_event_purge WHERE singleton`;

@@ -1,0 +1,55 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '@app/common';
+import { DeliveryQueue } from './delivery/delivery-queue';
+import { DeliveryWorker } from './delivery/delivery-worker';
+import { WebhookRelay } from './webhook-relay';
+
+/**
+ * Starts the queue, the worker and the relay once the application is up, and stops them, in reverse, before
+ * the pools close. A database that is away at startup does not stop the service (it answers 503 meanwhile):
+ * the webhooks start when it is back.
+ */
+@Injectable()
+export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private stopping = false;
+  private started = false;
+  private starting?: Promise<void>;
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly worker: DeliveryWorker,
+    private readonly relay: WebhookRelay,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.starting = this.startWhenPossible();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.starting;
+    if (!this.started) return;
+    await this.relay.stop();
+    await this.worker.stop();
+    await this.queue.stop(this.config.webhooks.timeoutMs);
+  }
+
+  private async startWhenPossible(): Promise<void> {
+    let warned = false;
+    while (!this.stopping) {
+      try {
+        await this.queue.start();
+        await this.relay.start();
+        this.worker.start();
+        this.started = true;
+        return;
+      } catch (error) {
+        if (!warned) this.logger.warn(`webhooks not started yet: ${(error as Error).message} (retrying every 5 s)`);
+        warned = true;
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@app/database';
+import { ListingsModule } from '@app/listings';
+import { DeliveryQueue } from './delivery/delivery-queue';
+import { DeliveryWorker } from './delivery/delivery-worker';
+import { WebhookRelay } from './webhook-relay';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksLifecycle } from './webhooks.lifecycle';
+import { WebhooksService } from './webhooks.service';
+
+/**
+ * Push: webhook subscriptions (owns webhook_subscription, webhook_delivery, webhook_relay), the relay from the
+ * change feed, and the deliveries on a pg-boss queue.
+ */
+@Module({
+  imports: [DatabaseModule, ListingsModule],
+  controllers: [WebhooksController],
+  providers: [WebhooksService, DeliveryQueue, DeliveryWorker, WebhookRelay, WebhooksLifecycle],
+})
+export class WebhooksModule {}
