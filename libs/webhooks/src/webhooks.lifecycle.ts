@@ -15,6 +15,7 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
   private stopping = false;
   private started = false;
   private starting?: Promise<void>;
+  private wakeUp?: () => void;
 
   constructor(
     private readonly queue: DeliveryQueue,
@@ -29,6 +30,7 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.wakeUp?.();
     await this.starting;
     if (!this.started) return;
     await this.relay.stop();
@@ -48,7 +50,13 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
       } catch (error) {
         if (!warned) this.logger.warn(`webhooks not started yet: ${(error as Error).message} (retrying every 5 s)`);
         warned = true;
-        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5_000);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
     }
   }

@@ -34,8 +34,9 @@ export class DeliveryQueue {
     private readonly sql: SqlService,
     config: AppConfig,
   ) {
-    // Long enough for the slowest attempt (timeout) with a margin: only a dead instance's job expires.
-    this.expireInSeconds = Math.ceil(config.webhooks.timeoutMs / 1000) + 30;
+    // Long enough for the slowest attempt (the timeout bounds the whole exchange) and its recording: only a
+    // dead instance's job expires, and then its delivery is attempted again within about this plus maintenance.
+    this.expireInSeconds = Math.ceil(config.webhooks.timeoutMs / 1000) + 5;
     this.boss = new PgBoss({
       db: { executeSql: async (text, values) => ({ rows: await this.sql.query(librarySql(text, values ?? [])) }) },
       schema: 'pgboss',
