@@ -2,7 +2,7 @@ import { GoneException, Injectable } from '@nestjs/common';
 import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
-import { type EventExtra, clearLastStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
+import { type EventExtra, clearLastStates, deletedStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
 import { type ListingRow, selectListingStates } from '../listing.statements';
 import { toListingViewFromRow } from '../listing.mapper';
 import type { ListingView } from '../dto/listing.view';
@@ -109,7 +109,8 @@ export class ChangeFeedService {
    * The webhook relay's read, in its transaction: up to `limit` events after `after` (in feed order, below the
    * horizon like every feed read), each with its listing's state: a deleted event's last state, else the
    * listing as it is now (a few milliseconds after the change, usually; `sequence` orders what a receiver
-   * gets). The deleted events' last states are cleared here: the relay is their only reader.
+   * gets), or, when it has been deleted since, its last state. The deleted events' last states are cleared
+   * here: the relay is their only reader.
    */
   async relayBatch(tx: SqlTransaction, after: FeedPosition, limit: number): Promise<RelayedEvent[]> {
     const rows = await tx.query<RelayRow>(relayBatch(after, limit));
@@ -119,6 +120,13 @@ export class ChangeFeedService {
     if (ids.length > 0) {
       for (const row of await tx.query<ListingRow & { price_drop_pct: number | null }>(selectListingStates(ids))) {
         states.set(row.id, { listing: toListingViewFromRow(row), priceDropPct: finiteOrNull(row.price_drop_pct) });
+      }
+      // Deleted since: the state its deletion recorded (the newest there is), so the event is still delivered.
+      const gone = ids.filter((id) => !states.has(id));
+      if (gone.length > 0) {
+        for (const row of await tx.query<{ listing_id: number; last_state: NonNullable<RelayRow['last_state']> }>(deletedStates(gone))) {
+          states.set(row.listing_id, { listing: row.last_state.listing, priceDropPct: finiteOrNull(row.last_state.price_drop_pct) });
+        }
       }
     }
     const deleted = rows.filter((row) => row.last_state !== null).map((row) => row.sequence);

@@ -70,6 +70,11 @@ export const eventsAfter = (after: { tx: string; sequence: string }): SqlQuery =
 export const feedEnd = (): SqlQuery =>
   prepared('listing_event_feed_end')`SELECT tx, sequence FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx DESC, sequence DESC LIMIT 1`;
 
+/** The last states of deleted listings (their deleted events not relayed yet): for their earlier events, relayed late. */
+export const deletedStates = (listingIds: number[]): SqlQuery =>
+  prepared('listing_event_deleted_states')`SELECT listing_id, last_state FROM listing_event
+    WHERE listing_id = ANY(${listingIds}::int4[]) AND type = 'deleted' AND last_state IS NOT NULL`;
+
 /** A deleted listing's last state is kept only until the relay has handed it on. */
 export const clearLastStates = (sequences: string[]): SqlQuery =>
   prepared('listing_event_clear_last_states')`UPDATE listing_event SET last_state = NULL WHERE sequence = ANY(${sequences}::int8[])`;
