@@ -33,6 +33,16 @@ describe('loadConfig', () => {
         rateLimitPerAccountCeiling: 50,
       },
       changeFeedRetentionHours: 168,
+      webhooks: {
+        allowPrivateUrls: false,
+        concurrency: 50,
+        disableAfterDead: 5,
+        dispatchIntervalMs: 50,
+        maxPerAccount: 25,
+        retrySchedule: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 86_400_000],
+        secretOverlapSeconds: 86_400,
+        timeoutMs: 10_000,
+      },
     });
   });
 
