@@ -77,7 +77,7 @@ export function insertListing(dto: ListingWriteDto, ownerId: number, at: Date): 
     VALUES (${dto.name}, ${dto.description}, ${dto.building_type}::building_type, ${dto.surface_area_m2}, ${dto.rooms_count}, ${dto.bedrooms_count},
       ${phone}, ${address.street_address}, ${address.postal_code}, ${address.city}, ${address.country}, ${price}, ${ownerId}, ${at}, ${at},
       ${priceSummaryOfFirstPrice(price)}, ${OWN_TX_SQL})
-    RETURNING ${LISTING_COLUMNS}`;
+    RETURNING ${LISTING_COLUMNS}, price_drop_pct`;
 }
 
 /**
@@ -97,7 +97,7 @@ export function updateListing(id: number, dto: ListingWriteDto, at: Date): SqlQu
       ${priceSummaryAfterWrite(price, stamp)},
       event_tx = greatest(event_tx, ${OWN_TX_SQL})
     WHERE id = ${id}
-    RETURNING ${LISTING_COLUMNS}, event_tx`;
+    RETURNING ${LISTING_COLUMNS}, price_drop_pct, event_tx`;
 }
 
 /** Locks the row for the rest of the transaction and returns what the write decisions need. */

@@ -76,10 +76,11 @@ export class ListingsService {
     return this.sql.transaction(async (tx) => {
       const write = async () => {
         const at = nowMs();
-        const [row] = await tx.query<ListingRow>(insertListing(dto, caller.id, at));
+        const [row] = await tx.query<ListingRow & WithDrop>(insertListing(dto, caller.id, at));
         await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
-        await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0');
-        return toListingViewFromRow(row);
+        const view = toListingViewFromRow(row);
+        await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0', { state: stateOf(view, row) });
+        return view;
       };
       if (idempotent) return this.idempotency.once(tx, caller.id, idempotent, write);
       return { body: await write(), replayed: false };
@@ -95,14 +96,18 @@ export class ListingsService {
       const current = await this.lockForChange(tx, id, caller);
       // Never before the previous write, even if the clock stepped back: history order is time order.
       const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-      const [row] = await tx.query<ListingRow & { event_tx: string }>(updateListing(id, dto, at));
+      const [row] = await tx.query<ListingRow & WithDrop & { event_tx: string }>(updateListing(id, dto, at));
+      const view = toListingViewFromRow(row);
       if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
         await this.priceHistory.recordPrice(tx, id, dto.latest_price_eur, at);
-        await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx, { previousPriceEur: Number(current.latest_price_eur) });
+        await this.changeFeed.record(tx, id, 'price_changed', at, dto.latest_price_eur, row.event_tx, {
+          previousPriceEur: Number(current.latest_price_eur),
+          state: stateOf(view, row),
+        });
       } else {
-        await this.changeFeed.record(tx, id, 'updated', at, null, row.event_tx);
+        await this.changeFeed.record(tx, id, 'updated', at, null, row.event_tx, { state: stateOf(view, row) });
       }
-      return toListingViewFromRow(row);
+      return view;
     });
   }
 
@@ -113,11 +118,11 @@ export class ListingsService {
   async delete(id: number, caller: AuthenticatedUser): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
-      const [deleted] = await tx.query<ListingRow & { price_drop_pct: number | null }>(deleteListing(id));
+      const [deleted] = await tx.query<ListingRow & WithDrop>(deleteListing(id));
       await this.changeFeed.forgetPrices(tx, id);
       // The last state rides on the deleted event until the webhook relay has handed it on (it then clears it).
       await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx, {
-        lastState: { listing: toListingViewFromRow(deleted), price_drop_pct: deleted.price_drop_pct },
+        state: stateOf(toListingViewFromRow(deleted), deleted),
       });
     });
   }
@@ -148,4 +153,17 @@ export class ListingsService {
     checkListingChange(id, current?.owner_id, caller);
     return current;
   }
+}
+
+interface WithDrop {
+  /** float8: -Infinity when the first price was 0 (no percentage). */
+  price_drop_pct: number;
+}
+
+/**
+ * The listing as this change left it, recorded with its change-feed event: what a webhook delivery shows and what
+ * a subscription's filters are applied to, however the listing changes before the event is relayed.
+ */
+function stateOf(view: ListingView, row: WithDrop): { listing: ListingView; price_drop_pct: number | null } {
+  return { listing: view, price_drop_pct: Number.isFinite(row.price_drop_pct) ? row.price_drop_pct : null };
 }

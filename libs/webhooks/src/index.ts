@@ -1,3 +1,4 @@
 // The library's public surface: what other libraries, the app and the tests use. Everything else is internal
 // (lint refuses imports of a library's files from outside it).
 export { WebhooksModule } from './webhooks.module';
+export { DeliveryLogPurgeJob } from './delivery-log-purge.job';

@@ -210,3 +210,9 @@ export const subscriptionDeadDelivery = (id: number, limit: number, at: Date): S
 
 export const disableSubscription = (id: number, reason: string, at: Date): SqlQuery =>
   prepared('webhook_subscription_disable')`UPDATE webhook_subscription SET active = false, disabled_reason = ${reason}, updated_date = ${at} WHERE id = ${id} AND active`;
+
+/** Settled deliveries (succeeded or dead) created before `before`: the log keeps 30 days. At most `limit` per statement. */
+export const purgeSettledDeliveries = (before: Date, limit: number): SqlQuery =>
+  prepared('webhook_delivery_purge')`DELETE FROM webhook_delivery WHERE id IN (
+    SELECT id FROM webhook_delivery WHERE created_date < ${before} AND status IN ('succeeded', 'dead') LIMIT ${limit})
+    RETURNING id`;

@@ -1,13 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe } from '@app/common';
-import { DeliveryView, WebhookView, WebhookWithSecretView, WebhooksQuery } from './dto/webhook.view';
+import { DeliveryView, WebhookListingEvent, WebhookPingEvent, WebhookView, WebhookWithSecretView, WebhooksQuery } from './dto/webhook.view';
 import { WebhookCreateDto, WebhookUpdateDto } from './dto/webhook-write.dto';
 import { WebhooksService } from './webhooks.service';
 
 const OWNED = 'Only its owner (or an admin) sees it: anyone else gets 404.';
 
 @ApiTags('webhooks')
+// The bodies POSTed to subscribers: in the document's schemas (WebhookListingEvent, WebhookPingEvent) for receivers to read.
+@ApiExtraModels(WebhookListingEvent, WebhookPingEvent)
 @Controller('webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
@@ -19,7 +21,7 @@ export class WebhooksController {
     summary: 'Subscribe a URL to listing events',
     description:
       'Deliveries follow Standard Webhooks v1 (webhook-id, webhook-timestamp, webhook-signature). The response carries the signing `secret`: it is never shown again. ' +
-      'At most WEBHOOK_MAX_PER_ACCOUNT (25) subscriptions per account (409 beyond).',
+      'At most WEBHOOK_MAX_PER_ACCOUNT (25) subscriptions per account (409 beyond). The bodies delivered are the WebhookListingEvent and WebhookPingEvent schemas.',
   })
   @ApiCreatedResponse({ type: WebhookWithSecretView })
   @ApiErrors(401, 409, 422)

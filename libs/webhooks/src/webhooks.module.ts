@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@app/database';
 import { ListingsModule } from '@app/listings';
 import { DeliveryQueue } from './delivery/delivery-queue';
+import { DeliveryLogPurgeJob } from './delivery-log-purge.job';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { WebhookRelay } from './webhook-relay';
 import { WebhooksController } from './webhooks.controller';
@@ -15,6 +16,6 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [DatabaseModule, ListingsModule],
   controllers: [WebhooksController],
-  providers: [WebhooksService, DeliveryQueue, DeliveryWorker, WebhookRelay, WebhooksLifecycle],
+  providers: [WebhooksService, DeliveryQueue, DeliveryWorker, WebhookRelay, WebhooksLifecycle, DeliveryLogPurgeJob],
 })
 export class WebhooksModule {}

@@ -1,10 +1,11 @@
 -- Webhooks (issue 18): subscriptions, their deliveries, and the relay's position in the change feed.
 -- Additive only: instances of the previous release keep working against this schema.
 
--- What a price_changed event pushes as `previous`, and what a deleted event pushes as the listing's last state
--- (the row is gone by the time the event is relayed). Written by the listing write's own transaction.
+-- What a price_changed event pushes as `previous`, and the listing as the change left it (what a delivery
+-- shows and a subscription's filter is applied to, even when the listing changes again or is deleted before
+-- the event is relayed). Written by the listing write's own transaction; null on events written before.
 ALTER TABLE "listing_event" ADD COLUMN "previous_price_eur" DECIMAL(12,0);
-ALTER TABLE "listing_event" ADD COLUMN "last_state" JSONB;
+ALTER TABLE "listing_event" ADD COLUMN "state" JSONB;
 
 CREATE TABLE "webhook_subscription" (
     "id" SERIAL NOT NULL,
@@ -58,6 +59,8 @@ CREATE TABLE "webhook_delivery" (
 -- (a subscription's deliveries, newest first).
 CREATE UNIQUE INDEX "webhook_delivery_event_key" ON "webhook_delivery"("subscription_id", "event_id");
 CREATE INDEX "webhook_delivery_log_idx" ON "webhook_delivery"("subscription_id", "id" DESC);
+-- The hourly purge of settled deliveries older than 30 days.
+CREATE INDEX "webhook_delivery_created_idx" ON "webhook_delivery"("created_date");
 
 ALTER TABLE "webhook_delivery" ADD CONSTRAINT "webhook_delivery_subscription_id_fkey" FOREIGN KEY ("subscription_id") REFERENCES "webhook_subscription"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 

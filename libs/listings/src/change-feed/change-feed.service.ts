@@ -2,7 +2,7 @@ import { GoneException, Injectable } from '@nestjs/common';
 import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
 import { SqlService, type SqlTransaction } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
-import { type EventExtra, clearLastStates, deletedStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
+import { type EventExtra, clearStates, deletedStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
 import { type ListingRow, selectListingStates } from '../listing.statements';
 import { toListingViewFromRow } from '../listing.mapper';
 import type { ListingView } from '../dto/listing.view';
@@ -44,9 +44,18 @@ export interface RelayedEvent {
   state?: ListingState;
 }
 
+interface StoredState {
+  listing: ListingView;
+  price_drop_pct: number | null;
+}
+
 interface RelayRow extends EventRow {
   previous_price_eur: string | null;
-  last_state: { listing: ListingView; price_drop_pct: number | null } | null;
+  state: StoredState | null;
+}
+
+function toState(stored: StoredState): ListingState {
+  return { listing: stored.listing, priceDropPct: finiteOrNull(stored.price_drop_pct) };
 }
 
 /**
@@ -107,30 +116,27 @@ export class ChangeFeedService {
 
   /**
    * The webhook relay's read, in its transaction: up to `limit` events after `after` (in feed order, below the
-   * horizon like every feed read), each with its listing's state: a deleted event's last state, else the
-   * listing as it is now (a few milliseconds after the change, usually; `sequence` orders what a receiver
-   * gets), or, when it has been deleted since, its last state. The deleted events' last states are cleared
-   * here: the relay is their only reader.
+   * horizon like every feed read), each with the listing as the change left it (recorded by the write).
    */
   async relayBatch(tx: SqlTransaction, after: FeedPosition, limit: number): Promise<RelayedEvent[]> {
     const rows = await tx.query<RelayRow>(relayBatch(after, limit));
     if (rows.length === 0) return [];
-    const ids = [...new Set(rows.filter((row) => row.type !== 'deleted').map((row) => row.listing_id))];
-    const states = new Map<number, ListingState>();
-    if (ids.length > 0) {
-      for (const row of await tx.query<ListingRow & { price_drop_pct: number | null }>(selectListingStates(ids))) {
-        states.set(row.id, { listing: toListingViewFromRow(row), priceDropPct: finiteOrNull(row.price_drop_pct) });
+    // Events without a state (written before webhooks existed, or whose listing was deleted since): the listing as
+    // it is now, or the state its deletion recorded.
+    const stateless = [...new Set(rows.filter((row) => row.state === null && row.type !== 'deleted').map((row) => row.listing_id))];
+    const fallback = new Map<number, ListingState>();
+    if (stateless.length > 0) {
+      for (const row of await tx.query<ListingRow & { price_drop_pct: number | null }>(selectListingStates(stateless))) {
+        fallback.set(row.id, { listing: toListingViewFromRow(row), priceDropPct: finiteOrNull(row.price_drop_pct) });
       }
-      // Deleted since: the state its deletion recorded (the newest there is), so the event is still delivered.
-      const gone = ids.filter((id) => !states.has(id));
+      const gone = stateless.filter((id) => !fallback.has(id));
       if (gone.length > 0) {
-        for (const row of await tx.query<{ listing_id: number; last_state: NonNullable<RelayRow['last_state']> }>(deletedStates(gone))) {
-          states.set(row.listing_id, { listing: row.last_state.listing, priceDropPct: finiteOrNull(row.last_state.price_drop_pct) });
-        }
+        for (const row of await tx.query<{ listing_id: number; state: StoredState }>(deletedStates(gone))) fallback.set(row.listing_id, toState(row.state));
       }
     }
-    const deleted = rows.filter((row) => row.last_state !== null).map((row) => row.sequence);
-    if (deleted.length > 0) await tx.query(clearLastStates(deleted));
+    // A deleted listing's last state is kept only until it is handed on.
+    const deleted = rows.filter((row) => row.type === 'deleted' && row.state !== null).map((row) => row.sequence);
+    if (deleted.length > 0) await tx.query(clearStates(deleted));
     return rows.map((row) => ({
       position: { tx: row.tx, sequence: row.sequence },
       sequence: Number(row.sequence),
@@ -139,12 +145,7 @@ export class ChangeFeedService {
       at: row.at,
       latestPriceEur: row.latest_price_eur === null ? null : Number(row.latest_price_eur),
       previousPriceEur: row.previous_price_eur === null ? null : Number(row.previous_price_eur),
-      state:
-        row.type === 'deleted'
-          ? row.last_state
-            ? { listing: row.last_state.listing, priceDropPct: finiteOrNull(row.last_state.price_drop_pct) }
-            : undefined
-          : states.get(row.listing_id),
+      state: row.state ? toState(row.state) : fallback.get(row.listing_id),
     }));
   }
 

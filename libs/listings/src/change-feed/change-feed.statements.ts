@@ -24,30 +24,30 @@ const OWN_TX_SQL = raw(OWN_TX);
  * its own id: that is what makes the horizon rule hold.
  */
 export const recordEvent = (listingId: number, type: string, at: Date, latestPriceEur: number | null, after: string, extra: EventExtra = {}): SqlQuery =>
-  prepared('listing_event_record')`INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur, last_state)
+  prepared('listing_event_record')`INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur, state)
     VALUES (${listingId}, ${type}::listing_event_type, ${at}, ${latestPriceEur}, greatest(${OWN_TX_SQL}, ${after}::bigint),
-            ${extra.previousPriceEur ?? null}, ${extra.lastState === undefined ? null : JSON.stringify(extra.lastState)}::jsonb)`;
+            ${extra.previousPriceEur ?? null}, ${extra.state === undefined ? null : JSON.stringify(extra.state)}::jsonb)`;
 
-/** What only some events carry, for the webhooks: a price change's previous price, a deletion's last state. */
+/** What the webhooks read of an event besides the feed's fields: a price change's previous price, the listing as the change left it. */
 export interface EventExtra {
   previousPriceEur?: number;
-  lastState?: object;
+  state?: { listing: object; price_drop_pct: number | null };
 }
 
 /**
  * Run by a listing's DELETE, in its transaction (under the listing's row lock), before it records the
  * `deleted` event: the listing's earlier events keep their place in the feed (tx and sequence are
- * untouched, so a client that has read them is not disturbed) but no longer carry its prices. A price is
- * all an event says about the listing beyond its id, type and time. The rows come from
- * listing_event_by_listing_idx; events without a price (updated) are left as they are.
+ * untouched, so a client that has read them is not disturbed) but no longer carry its prices, nor the
+ * listing's state the webhooks read (events not relayed yet then get the deleted event's). The rows come
+ * from listing_event_by_listing_idx; events with neither are left as they are.
  * SKIP LOCKED: the only other writer of these rows is the retention purge, which locks them to delete
  * them. Waiting for it could deadlock (each locks the rows in its own scan's order); skipping is safe,
  * since those rows are gone once the purge commits (were it to roll back, they are past the retention
  * and the next purge deletes them).
  */
 export const forgetPrices = (listingId: number): SqlQuery =>
-  prepared('listing_event_forget_prices')`UPDATE listing_event AS e SET latest_price_eur = NULL, previous_price_eur = NULL
-    FROM (SELECT sequence FROM listing_event WHERE listing_id = ${listingId} AND latest_price_eur IS NOT NULL FOR UPDATE SKIP LOCKED) AS priced
+  prepared('listing_event_forget_prices')`UPDATE listing_event AS e SET latest_price_eur = NULL, previous_price_eur = NULL, state = NULL
+    FROM (SELECT sequence FROM listing_event WHERE listing_id = ${listingId} AND (latest_price_eur IS NOT NULL OR state IS NOT NULL) FOR UPDATE SKIP LOCKED) AS priced
     WHERE e.sequence = priced.sequence`;
 
 export const feedFirstPage = (limit: number): SqlQuery =>
@@ -59,7 +59,7 @@ export const feedNextPage = (after: { tx: string; sequence: string }, limit: num
 
 /** The webhook relay's batch: the events after its position, with what only the webhooks read. */
 export const relayBatch = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
-  prepared('listing_event_relay_batch')`SELECT ${COLUMNS}, previous_price_eur, last_state FROM listing_event
+  prepared('listing_event_relay_batch')`SELECT ${COLUMNS}, previous_price_eur, state FROM listing_event
     WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
 
 /** Whether anything was committed after this position: the relay's cheap check between batches. */
@@ -72,12 +72,12 @@ export const feedEnd = (): SqlQuery =>
 
 /** The last states of deleted listings (their deleted events not relayed yet): for their earlier events, relayed late. */
 export const deletedStates = (listingIds: number[]): SqlQuery =>
-  prepared('listing_event_deleted_states')`SELECT listing_id, last_state FROM listing_event
-    WHERE listing_id = ANY(${listingIds}::int4[]) AND type = 'deleted' AND last_state IS NOT NULL`;
+  prepared('listing_event_deleted_states')`SELECT listing_id, state FROM listing_event
+    WHERE listing_id = ANY(${listingIds}::int4[]) AND type = 'deleted' AND state IS NOT NULL`;
 
 /** A deleted listing's last state is kept only until the relay has handed it on. */
-export const clearLastStates = (sequences: string[]): SqlQuery =>
-  prepared('listing_event_clear_last_states')`UPDATE listing_event SET last_state = NULL WHERE sequence = ANY(${sequences}::int8[])`;
+export const clearStates = (sequences: string[]): SqlQuery =>
+  prepared('listing_event_clear_states')`UPDATE listing_event SET state = NULL WHERE sequence = ANY(${sequences}::int8[])`;
 
 /** The newest position the retention purge has deleted: a cursor before it may have missed an event. */
 export const purgeHorizon = (): SqlQuery => prepared('listing_event_purge_horizon')`SELECT tx, sequence FROM listing_event_purge WHERE singleton`;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { QueryCursor, QueryInt } from '@app/common';
+import { ListingView } from '@app/listings';
 import { WebhookFilterDto } from './webhook-filter.dto';
 import { SUBSCRIBABLE } from './webhook-write.dto';
 
@@ -101,4 +102,64 @@ export class WebhooksQuery {
   @ApiPropertyOptional({ description: 'Opaque cursor from the `Link: <...>; rel="next"` header of the previous page.' })
   @QueryCursor()
   cursor?: string;
+}
+
+@ApiSchema({ name: 'WebhookPreviousPrice' })
+export class WebhookPreviousPrice {
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'The price before the change, in whole euros. null only when the listing was deleted before the event was handed on (a deletion forgets its prices).',
+    example: 300000,
+  })
+  latest_price_eur!: number | null;
+}
+
+@ApiSchema({ name: 'WebhookListingEventData' })
+export class WebhookListingEventData {
+  @ApiProperty({ type: ListingView, description: 'The listing as GET /listings/{id} shows it after the change (for listing.deleted: as it was last).' })
+  listing!: ListingView;
+
+  @ApiPropertyOptional({ type: WebhookPreviousPrice, description: 'listing.price_changed only.' })
+  previous?: WebhookPreviousPrice;
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'The event\'s position in the change feed (GET /listings/changes). Deliveries are not ordered (a retry can overtake nothing, but a newer event can arrive before an older one\'s retry): keep the highest sequence seen per listing and drop an event with a lower one.',
+    example: 4711,
+  })
+  sequence!: number;
+}
+
+/** The body of a listing event delivery (what a receiver verifies and parses). */
+@ApiSchema({ name: 'WebhookListingEvent', description: 'The JSON body POSTed to a subscription\'s URL for a listing event (Standard Webhooks: type, timestamp, data).' })
+export class WebhookListingEvent {
+  @ApiProperty({ enum: ['listing.created', 'listing.updated', 'listing.price_changed', 'listing.deleted'] })
+  type!: string;
+
+  @ApiProperty({ description: 'When the change was made (RFC 3339, UTC).', example: '2026-12-03T10:00:00.000Z' })
+  timestamp!: string;
+
+  @ApiProperty({ type: WebhookListingEventData })
+  data!: WebhookListingEventData;
+}
+
+@ApiSchema({ name: 'WebhookPingData' })
+export class WebhookPingData {
+  @ApiProperty({ type: 'integer', description: 'The subscription pinged.' })
+  webhook_id!: number;
+}
+
+/** The body of POST /webhooks/{id}/ping's delivery. */
+@ApiSchema({ name: 'WebhookPingEvent', description: 'The JSON body of a webhook.ping delivery.' })
+export class WebhookPingEvent {
+  @ApiProperty({ enum: ['webhook.ping'] })
+  type!: string;
+
+  @ApiProperty({ example: '2026-12-03T10:00:00.000Z' })
+  timestamp!: string;
+
+  @ApiProperty({ type: WebhookPingData })
+  data!: WebhookPingData;
 }
