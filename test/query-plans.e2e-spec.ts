@@ -4,7 +4,7 @@ import { ListingsQuery } from '../libs/listings/src/dto/listings.query';
 import { listingSearchSql, plannedPerExecution, toListingSearch } from '../libs/listings/src/listing-search';
 import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explain, explainGeneric, insertBulkListings, planViolations } from './support/query-plans';
 import { chartColumns, historyVersion } from '../libs/prices/src/listing-price.statements';
-import { feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon } from '../libs/listings/src/change-feed/change-feed.statements';
+import { eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, relayBatch } from '../libs/listings/src/change-feed/change-feed.statements';
 import { findKey, purgeExpiredKeys } from '../libs/listings/src/idempotency/idempotency-key.statements';
 import { PrivatePostgres } from './support/private-postgres';
 import { summaryMismatches } from './support/price-summary';
@@ -312,6 +312,24 @@ describe('query plans on 50 000 listings', () => {
       expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
       expect(describePlan(plan)).toContain('listing_event_feed_idx');
       expect(describePlan(plan)).not.toContain('Sort');
+    });
+
+    it.each([
+      ['batch after its position', () => relayBatch(position, 500)],
+      ['end of the feed', () => feedEnd()],
+    ])('the webhook relay\'s %s: listing_event_feed_idx, no sort', async (_name, statement) => {
+      const plan = await explain(client, statement());
+      expect({ violations: planViolations(plan), plan: describePlan(plan) }).toEqual({ violations: [], plan: expect.any(String) });
+      expect(describePlan(plan)).toContain('listing_event_feed_idx');
+      expect(describePlan(plan)).not.toContain('Sort');
+    });
+
+    it('the webhook relay\'s check for anything new (EXISTS, once per round on every instance): one probe of listing_event_feed_idx', async () => {
+      const plan = await explain(client, eventsAfter(position));
+      const text = describePlan(plan);
+      expect(text).toContain('listing_event_feed_idx');
+      expect(text).not.toContain('Seq Scan');
+      expect(text).not.toContain('Sort');
     });
 
     it('the purge horizon is a primary-key probe', async () => {
