@@ -237,6 +237,30 @@ describe('webhooks', () => {
     });
   });
 
+  it('answers any malformed body with a 4xx and a JSON message, never a 5xx, and creates nothing', async () => {
+    const someone = await signUp(testApp, 'hooks-junk');
+    const bodies: unknown[] = [
+      null, [], 'text', 42, {}, { url: null, events: null }, { url: 42, events: ['*'] }, { url: receiver.url('/x'), events: [null] },
+      { url: receiver.url('/x'), events: ['*', '*'] }, { url: receiver.url('/x'), events: [['*']] }, { url: receiver.url('/x'), events: ['*'], filter: [] },
+      { url: receiver.url('/x'), events: ['*'], filter: 'Paris' }, { url: receiver.url('/x'), events: ['*'], filter: { city: { $ne: 1 } } },
+      { url: receiver.url('/x'), events: ['*'], filter: { min_price: 1e300 } }, { url: receiver.url('/x'), events: ['*'], filter: { min_surface: -1 } },
+      { url: receiver.url('/x'), events: ['*'], description: 'x'.repeat(501) }, { url: `http://127.0.0.1/${'a'.repeat(3000)}`, events: ['*'] },
+      { url: 'http://[::1', events: ['*'] }, { url: 'http://%31%32%37.0.0.1/', events: ['*'] }, { url: receiver.url('/x'), events: ['*'], active: false },
+      { url: receiver.url('/x'), events: ['*'], __proto__: { admin: true } }, { url: receiver.url('/x'), events: ['*'], filter: { constructor: {} } },
+    ];
+    for (const body of bodies) {
+      const response = await someone.api.post<{ message: string }>('/webhooks', body);
+      expect(`${JSON.stringify(body)} → ${response.status}`).toMatch(/ → 4\d\d$/);
+      expect(typeof response.body.message).toBe('string');
+    }
+    for (const body of bodies.slice(0, 16)) {
+      const response = await someone.api.patch<{ message: string }>('/webhooks/1', body);
+      expect(`PATCH ${JSON.stringify(body)} → ${response.status}`).toMatch(/ → 4\d\d$/);
+    }
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_subscription WHERE owner_id = $1', [someone.id]);
+    expect(rows[0].n).toBe(0);
+  });
+
   describe('deliveries', () => {
     // An account per test: the per-account cap is low here.
     beforeEach(async () => {

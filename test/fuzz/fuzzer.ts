@@ -78,7 +78,10 @@ export class Fuzzer {
   static async create(testApp: TestApp, databaseUrl: string): Promise<Fuzzer> {
     const response = await fetch(`${testApp.baseUrl}/docs/openapi.json`);
     if (!response.ok) throw new Error(`cannot read the OpenAPI document: ${response.status}`);
-    const operations = operationsOf((await response.json()) as OpenApiDocument);
+    // The webhook routes are left out: a valid subscription makes the service connect to the URL it names, and
+    // the fuzzer would generate URLs of any host (a test may only send traffic to loopback). They have their own
+    // tests, refusals and bad bodies included (test/webhooks.e2e-spec.ts).
+    const operations = operationsOf((await response.json()) as OpenApiDocument).filter((operation) => !operation.path.startsWith('/webhooks'));
     return new Fuzzer(testApp.baseUrl, operations, await FuzzWorld.create(testApp, databaseUrl));
   }
 

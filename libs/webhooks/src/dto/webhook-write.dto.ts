@@ -16,12 +16,18 @@ const EVENTS_DOC =
 
 @ApiSchema({ name: 'WebhookCreate' })
 export class WebhookCreateDto {
-  @ApiProperty({ description: 'Where deliveries are POSTed: http or https (https only in production), no credentials, a public address.', example: 'https://crm.example.com/hooks/listings' })
+  @ApiProperty({
+    description: 'Where deliveries are POSTed: http or https (https only in production), no credentials, a public address.',
+    format: 'uri',
+    minLength: 1,
+    maxLength: 2048,
+    example: 'https://crm.example.com/hooks/listings',
+  })
   @MaxLength(2048)
   @IsString()
   url!: string;
 
-  @ApiProperty({ type: [String], enum: SUBSCRIBABLE, description: EVENTS_DOC, example: ['listing.price_changed'] })
+  @ApiProperty({ type: [String], enum: SUBSCRIBABLE, description: EVENTS_DOC, minItems: 1, uniqueItems: true, example: ['listing.price_changed'] })
   @IsIn(SUBSCRIBABLE, { each: true, message: `each value in $property must be one of ${SUBSCRIBABLE.join(', ')}` })
   @ArrayUnique({ message: '$property must not repeat a value' })
   @ArrayMaxSize(SUBSCRIBABLE.length)
@@ -45,13 +51,13 @@ export class WebhookCreateDto {
 
 @ApiSchema({ name: 'WebhookUpdate' })
 export class WebhookUpdateDto {
-  @ApiPropertyOptional({ description: 'As in POST /webhooks.' })
+  @ApiPropertyOptional({ description: 'As in POST /webhooks.', format: 'uri', minLength: 1, maxLength: 2048 })
   @MaxLength(2048)
   @IsString()
   @ValidateIf(isPresent)
   url?: string;
 
-  @ApiPropertyOptional({ type: [String], enum: SUBSCRIBABLE, description: EVENTS_DOC })
+  @ApiPropertyOptional({ type: [String], enum: SUBSCRIBABLE, description: EVENTS_DOC, minItems: 1, uniqueItems: true })
   @IsIn(SUBSCRIBABLE, { each: true, message: `each value in $property must be one of ${SUBSCRIBABLE.join(', ')}` })
   @ArrayUnique({ message: '$property must not repeat a value' })
   @ArrayMaxSize(SUBSCRIBABLE.length)
