@@ -140,10 +140,14 @@ export interface DeliveryRow {
 
 const DELIVERY_COLUMNS = sql`id::text AS id, event_id, event_type, status, attempts, response_status, response_body, duration_ms, error, created_date, next_attempt_date`;
 
-/** The delivery log: newest first, by key (webhook_delivery_log_idx). */
+/**
+ * The delivery log: newest first, by key (webhook_delivery_log_idx). ORDER BY names the table's column: a bare
+ * `id` would be the output column `id::text AS id` and sort as text ("99" after "100"), which breaks the
+ * key pagination (WHERE compares the bigint) and cannot use the index.
+ */
 export function selectDeliveryPage(subscriptionId: number, beforeId: string | undefined, limit: number): SqlQuery {
   const before = beforeId === undefined ? sql`` : sql`AND id < ${beforeId}::int8`;
-  return sql`SELECT ${DELIVERY_COLUMNS} FROM webhook_delivery WHERE subscription_id = ${subscriptionId} ${before} ORDER BY id DESC LIMIT ${limit}`;
+  return sql`SELECT ${DELIVERY_COLUMNS} FROM webhook_delivery WHERE subscription_id = ${subscriptionId} ${before} ORDER BY webhook_delivery.id DESC LIMIT ${limit}`;
 }
 
 export const selectDelivery = (subscriptionId: number, id: string): SqlQuery =>
