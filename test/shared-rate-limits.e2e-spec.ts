@@ -207,11 +207,15 @@ describeWithRedis('two instances sharing Redis (REDIS_URL)', () => {
   it('the per-IP limit is shared too: registrations from one address, alternating instances, stop at the total', async () => {
     // Register's IP bucket is its own (buckets are per route): six per minute from 127.0.0.1.
     const statuses: number[] = [];
-    for (let attempt = 0; attempt < 7; attempt += 1) {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
       statuses.push((await (attempt % 2 === 0 ? first : second).api.post('/auth/register', { email: uniqueEmail('per-ip'), password: PASSWORD })).status);
     }
-    // The first test registered once from this IP on the first instance.
-    expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
+    // The first test registered once from this IP on the first instance: 5 more fit in the minute, or 6 when that
+    // registration's minute has passed already (a slow, loaded run). Counted per instance, each would have let all
+    // four of its own through.
+    const accepted = statuses.indexOf(429);
+    expect([5, 6]).toContain(accepted);
+    expect(statuses).toEqual([...Array<number>(accepted).fill(201), ...Array<number>(8 - accepted).fill(429)]);
   });
 
   it('the per-account ceiling is shared too: one account from many addresses, alternating instances, stops at the total', async () => {

@@ -245,15 +245,15 @@ describe('webhooks', () => {
       { url: receiver.url('/x'), events: ['*'], filter: 'Paris' }, { url: receiver.url('/x'), events: ['*'], filter: { city: { $ne: 1 } } },
       { url: receiver.url('/x'), events: ['*'], filter: { min_price: 1e300 } }, { url: receiver.url('/x'), events: ['*'], filter: { min_surface: -1 } },
       { url: receiver.url('/x'), events: ['*'], description: 'x'.repeat(501) }, { url: `http://127.0.0.1/${'a'.repeat(3000)}`, events: ['*'] },
-      { url: 'http://[::1', events: ['*'] }, { url: 'http://%31%32%37.0.0.1/', events: ['*'] }, { url: receiver.url('/x'), events: ['*'], active: false },
-      { url: receiver.url('/x'), events: ['*'], __proto__: { admin: true } }, { url: receiver.url('/x'), events: ['*'], filter: { constructor: {} } },
+      { url: 'http://[::1', events: ['*'] }, { url: receiver.url('/x'), events: ['*'], active: false },
+      JSON.parse(`{"url":"${receiver.url('/x')}","events":["*"],"__proto__":{"admin":true}}`), { url: receiver.url('/x'), events: ['*'], filter: { constructor: {} } },
     ];
     for (const body of bodies) {
       const response = await someone.api.post<{ message: string }>('/webhooks', body);
       expect(`${JSON.stringify(body)} → ${response.status}`).toMatch(/ → 4\d\d$/);
       expect(typeof response.body.message).toBe('string');
     }
-    for (const body of bodies.slice(0, 16)) {
+    for (const body of bodies.slice(0, 15)) {
       const response = await someone.api.patch<{ message: string }>('/webhooks/1', body);
       expect(`PATCH ${JSON.stringify(body)} → ${response.status}`).toMatch(/ → 4\d\d$/);
     }
@@ -487,6 +487,7 @@ describe('webhooks', () => {
       'http://0.0.0.0/hook',
       'http://2130706433/hook',
       'http://0x7f000001/hook',
+      'http://%31%32%37.0.0.1/hook',
       'http://[::1]/hook',
       'http://[::]/hook',
       'http://[fd00::1]/hook',
