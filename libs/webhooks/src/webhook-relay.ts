@@ -110,7 +110,7 @@ export class WebhookRelay {
       this.lastSeen = position;
       return { relayed: 0, enqueued: 0 };
     }
-    const deliveries = matchAll(interests, events);
+    const deliveries = await matchInSlices(interests, events);
     let enqueued = 0;
     if (deliveries.length > 0) {
       const created = await tx.query<{ id: string }>(insertDeliveries(deliveries, new Date()));
@@ -124,6 +124,20 @@ export class WebhookRelay {
     this.lastSeen = last;
     return { relayed: events.length, enqueued };
   }
+}
+
+/**
+ * matchAll over slices of the batch, yielding to the event loop between slices (about 50 000 filter checks
+ * each, a few milliseconds), so that thousands of subscriptions do not hold up this instance's requests.
+ */
+async function matchInSlices(interests: (SubscriptionInterest & { id: number })[], events: RelayedEvent[]): Promise<NewDelivery[]> {
+  const slice = Math.max(1, Math.floor(50_000 / Math.max(1, interests.length)));
+  const deliveries: NewDelivery[] = [];
+  for (let start = 0; start < events.length; start += slice) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const delivery of matchAll(interests, events.slice(start, start + slice))) deliveries.push(delivery);
+  }
+  return deliveries;
 }
 
 /** Every (event, subscription) pair that makes a delivery, with its type, id and body. */
