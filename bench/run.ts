@@ -28,7 +28,10 @@ import { runCommand, Server } from './lib/processes';
 import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
 import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites } from './lib/scenarios';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..'); // node_modules/.cache/listing-bench/bench -> repository
+// node_modules/.cache/listing-bench/bench -> repository. From the script's path as started, not __dirname: Node
+// resolves symlinks in __dirname, and a git worktree whose node_modules links to another checkout's would
+// otherwise measure (and write its results into) that other checkout.
+const ROOT = path.resolve(path.dirname(process.argv[1]), '..', '..', '..', '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const RAW_DIR = path.join(RESULTS_DIR, 'raw'); // git-ignored
 const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
