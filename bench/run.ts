@@ -7,9 +7,14 @@
  *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
  *     [--scenarios R1,W1,...] [--app-main path/to/main.js]
  *
- * --scenarios measures only the scenarios named. --app-main measures another build of the service as APP (a
+ * --scenarios measures only the scenarios named (add `webhooks` for the webhook delivery section and the matching
+ * micro-benchmark, which run by default). --app-main measures another build of the service as APP (a
  * variant under study, built elsewhere: its dist/apps/api/src/main.js, or dist/apps/api/apps/api/src/main.js
  * for builds older than issue 17) against the same baseline; with it the service is not built here.
+ *
+ * Webhooks (issue 18): W1h is W1 with 100 saved-search subscriptions on APP; the delivery section measures
+ * deliveries/s and write-to-delivery latency; the matching micro-benchmark times matchAll with 10 000
+ * subscriptions. Deliveries go to a receiver child process on 127.0.0.1 over HTTPS (see lib/webhook-receiver.ts).
  *
  * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
  * Results: bench/results/latest.{json,md}, bench/results/ratios.svg (--smoke: bench/results/raw/smoke/);
@@ -23,12 +28,19 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { measureJwtVerify } from './jwt-verify';
 import { DataSize, prepareDatabase, SIZES } from './lib/database';
-import { detectLoadTool, LoadTool, runLoad } from './lib/load';
+import { detectLoadTool, LoadResult, LoadTool, runLoad } from './lib/load';
+import { matchingSection, relayModuleOf } from './lib/matching';
 import { runCommand, Server } from './lib/processes';
 import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
-import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites } from './lib/scenarios';
+import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites, W1hSetup } from './lib/scenarios';
+import { webhookRows, webhookSmokeProblems } from './lib/webhook-report';
+import { WebhookReceiver } from './lib/webhook-receiver';
+import { clearWebhookLeftovers, deliverySection, hasWebhooks, W1hRound, w1hSession } from './lib/webhooks';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..'); // node_modules/.cache/listing-bench/bench -> repository
+// node_modules/.cache/listing-bench/bench -> repository. From the script's path as started, not __dirname: Node
+// resolves symlinks in __dirname, and a git worktree whose node_modules links to another checkout's would
+// otherwise measure (and write its results into) that other checkout.
+const ROOT = path.resolve(path.dirname(process.argv[1]), '..', '..', '..', '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const RAW_DIR = path.join(RESULTS_DIR, 'raw'); // git-ignored
 const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
@@ -47,6 +59,8 @@ interface Options {
   strict: boolean;
   /** Scenario ids to measure; undefined: all. */
   scenarios?: Set<string>;
+  /** The webhook delivery section and the matching micro-benchmark (by default, or with `--scenarios …,webhooks`). */
+  webhookSections: boolean;
   appMain: string;
 }
 
@@ -88,6 +102,7 @@ function parseOptions(): Options {
     skipBuild: values['skip-build'] || values['app-main'] !== undefined,
     strict: values.strict,
     scenarios: values.scenarios === undefined ? undefined : new Set(values.scenarios.split(',').map((id) => id.trim()).filter(Boolean)),
+    webhookSections: values.scenarios === undefined || values.scenarios.split(',').some((id) => id.trim() === 'webhooks'),
     appMain: values['app-main'] === undefined ? APP_MAIN : path.resolve(values['app-main']),
   };
 }
@@ -113,9 +128,18 @@ async function main(): Promise<number> {
   if (!appProblem && !existsSync(options.appMain)) appProblem = `no build at ${path.relative(ROOT, options.appMain)}`;
   if (appProblem) log(`APP unavailable: ${appProblem}`);
 
+  // One receiver for the whole run; APP trusts its certificate (NODE_EXTRA_CA_CERTS).
+  let receiver: WebhookReceiver | string = 'n/a (APP unavailable)';
+  if (!appProblem) receiver = await WebhookReceiver.start(path.join(RAW_DIR, 'tls')).catch((error: Error) => `n/a (no webhook receiver: ${error.message})`);
+  if (typeof receiver === 'string' && !appProblem) log(`webhook figures unavailable: ${receiver}`);
+
   const sizes: SizeRuns[] = [];
-  for (const size of options.sizes) {
-    sizes.push(await benchmarkSize(size, options, tool, serverUrl, jwtSecret, appProblem));
+  try {
+    for (const size of options.sizes) {
+      sizes.push(await benchmarkSize(size, options, tool, serverUrl, jwtSecret, appProblem, receiver));
+    }
+  } finally {
+    if (typeof receiver !== 'string') await receiver.stop();
   }
   log('JWT verify micro-benchmark');
   const jwtVerify = measureJwtVerify(options.smoke ? 300 : 2000);
@@ -126,12 +150,24 @@ async function main(): Promise<number> {
   const files = writeReport(report, options.smoke ? path.join(RAW_DIR, 'smoke') : partial ? path.join(RAW_DIR, 'partial') : RESULTS_DIR);
   log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
   log(`JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs`);
+  for (const row of webhookRows(report.webhooks)) {
+    log(`webhooks ${row.size}: ${row.figure}: ${row.measured}${row.target ? ` (target ${row.target}${row.met === undefined ? '' : row.met ? ', met' : ', NOT met'})` : ''}`);
+  }
   return options.smoke ? smokeVerdict(sizes, files, options.strict) : 0;
 }
 
-async function benchmarkSize(size: DataSize, o: Options, tool: LoadTool, serverUrl: string, jwtSecret: string, appProblem: string | undefined): Promise<SizeRuns> {
+async function benchmarkSize(
+  size: DataSize,
+  o: Options,
+  tool: LoadTool,
+  serverUrl: string,
+  jwtSecret: string,
+  appProblem: string | undefined,
+  receiver: WebhookReceiver | string,
+): Promise<SizeRuns> {
   log(`\n== ${size.name}: ${size.listings} listings, ${size.prices} prices`);
   const url = await prepareDatabase(serverUrl, size, RAW_DIR, log);
+  await clearWebhookLeftovers(url);
   const fixtures = await loadFixtures(url);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -144,28 +180,52 @@ async function benchmarkSize(size: DataSize, o: Options, tool: LoadTool, serverU
     DATABASE_REPLICA_URL: undefined,
     REDIS_URL: undefined,
   };
+  // The receiver is on loopback, and it speaks HTTPS with a certificate of its own (production sends over https only).
+  const appEnv: NodeJS.ProcessEnv = typeof receiver === 'string' ? env : { ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'true', NODE_EXTRA_CA_CERTS: receiver.caFile };
   const servers: Partial<Record<Side, Server>> = {};
   const unavailable: Partial<Record<Side, string>> = {};
+  let result: SizeRuns;
   try {
     servers.base = await Server.start('BASE', BASE_MAIN, env, path.join(RAW_DIR, `base-${size.name}.log`));
     if (appProblem) unavailable.app = `n/a (${appProblem})`;
     else {
-      servers.app = await Server.start('APP', o.appMain, env, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
+      servers.app = await Server.start('APP', o.appMain, appEnv, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
         unavailable.app = `n/a (did not start: ${error.message})`;
         return undefined;
       });
     }
     const { token, source } = await ownerToken(servers.app?.baseUrl, fixtures, jwtSecret);
     log(`token for owner1: ${source}`);
-    const scenarios = buildScenarios(fixtures, token).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
-    if (scenarios.length === 0) throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')})`);
+    const drainTimeoutMs = o.smoke ? 15_000 : 60_000;
+    let w1h: W1hSetup;
+    if (!servers.app) w1h = { unavailable: unavailable.app ?? 'n/a (APP not running)' };
+    else if (typeof receiver === 'string') w1h = { unavailable: receiver };
+    else if (!(await hasWebhooks(servers.app.baseUrl, token))) w1h = { unavailable: 'n/a (this build has no webhooks)' };
+    else w1h = { session: w1hSession({ databaseUrl: url, ownerId: fixtures.ownerId, receiver, drainTimeoutMs }) };
+    const scenarios = buildScenarios(fixtures, token, w1h).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
+    if (scenarios.length === 0 && !o.webhookSections) {
+      throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')}, webhooks)`);
+    }
     const runs = await probeAll(scenarios, servers, unavailable);
     await measure(scenarios, runs, servers, size, o, tool);
-    return { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };
+    result = { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };
+    if (o.webhookSections) {
+      result.delivery =
+        'unavailable' in w1h || !servers.app || typeof receiver === 'string'
+          ? { unavailable: 'unavailable' in w1h ? w1h.unavailable : 'n/a' }
+          : await deliverySection({ appUrl: servers.app.baseUrl, token, items: fixtures.repriced, receiver, smoke: o.smoke, drainTimeoutMs, log });
+    }
   } finally {
     await Promise.all([servers.app?.stop(), servers.base?.stop()]);
     await undoWrites(url, fixtures).catch((error: Error) => log(`could not undo the writes in ${size.name}: ${error.message}`));
   }
+  // In this process, once the servers have stopped.
+  if (o.webhookSections) {
+    result.matching = appProblem
+      ? { unavailable: `n/a (${appProblem})` }
+      : await matchingSection({ relayModule: relayModuleOf(o.appMain), databaseUrl: url, maxListingId: fixtures.maxListingId, budgetMs: o.smoke ? 300 : 3000, log });
+  }
+  return result;
 }
 
 /** One request per scenario and server: a server that cannot serve a scenario yet is reported, not measured. */
@@ -173,11 +233,16 @@ async function probeAll(scenarios: Scenario[], servers: Partial<Record<Side, Ser
   const runs: ScenarioRuns[] = [];
   for (const scenario of scenarios) {
     const run: ScenarioRuns = { id: scenario.id, title: scenario.title, app: { rounds: [] }, base: { rounds: [] } };
+    if (scenario.appSession) run.webhookRounds = [];
     const bodies: Partial<Record<Side, string>> = {};
     for (const side of ['base', 'app'] as const) {
       const server = servers[side];
       if (!server) {
         run[side].unavailable = unavailable[side] ?? 'n/a (not running)';
+        continue;
+      }
+      if (side === 'app' && scenario.appUnavailable) {
+        run.app.unavailable = scenario.appUnavailable;
         continue;
       }
       const answer = await probe(server.baseUrl, scenario);
@@ -192,16 +257,30 @@ async function probeAll(scenarios: Scenario[], servers: Partial<Record<Side, Ser
 }
 
 async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Partial<Record<Side, Server>>, size: DataSize, o: Options, tool: LoadTool): Promise<void> {
-  const load = (side: Side, scenario: Scenario, durationSec: number) =>
-    runLoad(tool, {
-      baseUrl: servers[side]!.baseUrl,
-      plan: scenario.plan,
-      durationSec,
-      connections: o.connections,
-      threads: o.threads,
-      scriptPath: path.join(RAW_DIR, `${size.name}-${scenario.id}.lua`),
-    });
+  // APP's runs of a scenario with a session (W1h) are wrapped in it: its subscriptions exist during the run only.
+  const load = async (side: Side, scenario: Scenario, durationSec: number): Promise<{ result: LoadResult; webhooks?: W1hRound }> => {
+    const session = side === 'app' ? scenario.appSession : undefined;
+    await session?.before();
+    let result: LoadResult;
+    try {
+      result = await runLoad(tool, {
+        baseUrl: servers[side]!.baseUrl,
+        plan: scenario.plan,
+        durationSec,
+        connections: o.connections,
+        threads: o.threads,
+        scriptPath: path.join(RAW_DIR, `${size.name}-${scenario.id}.lua`),
+      });
+    } catch (error) {
+      await session?.after().catch(() => undefined);
+      throw error;
+    }
+    const webhooks = await session?.after();
+    if (webhooks) webhooks.writes = result.requests;
+    return { result, webhooks };
+  };
   const measurable = (i: number, side: Side) => servers[side] !== undefined && !runs[i][side].unavailable;
+  if (scenarios.length === 0) return; // --scenarios webhooks
 
   log(`warm-up: ${o.warmupSec} s per scenario and server`);
   for (const [i, scenario] of scenarios.entries()) {
@@ -214,11 +293,17 @@ async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Par
       for (const side of order) {
         if (!measurable(i, side)) continue;
         try {
-          const result = await load(side, scenario, o.durationSec);
+          const { result, webhooks } = await load(side, scenario, o.durationSec);
           runs[i][side].rounds.push(result);
+          if (webhooks) runs[i].webhookRounds?.push(webhooks);
           log(
             `[${size.name} ${scenario.id} round ${round + 1}/${o.rounds}] ${side.toUpperCase().padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s` +
-              `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}`,
+              `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}` +
+              (webhooks
+                ? `  webhooks: ${webhooks.received} delivered during the run (${webhooks.receivedPerSec.toFixed(0)}/s, ${webhooks.connections} connections), ` +
+                  `${webhooks.created} created, ${webhooks.backlog} not yet delivered` +
+                  (webhooks.queueIdle ? '' : ', queue not empty after the drain wait')
+                : ''),
           );
         } catch (error) {
           runs[i][side].unavailable = `n/a (load run failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)})`;
@@ -243,6 +328,8 @@ function smokeVerdict(sizes: SizeRuns[], files: string[], strict: boolean): numb
       }
     }
   }
+  // Webhooks are APP's, so checked with --strict only.
+  if (strict) for (const size of sizes) problems.push(...webhookSmokeProblems(size));
   for (const file of files) if (!existsSync(file)) problems.push(`missing ${file}`);
   if (problems.length > 0) log(`\nSMOKE FAILED:\n  ${problems.join('\n  ')}`);
   else log('\nsmoke OK');

@@ -47,9 +47,10 @@ const SQL = {
              event_tx = greatest(event_tx, pg_current_xact_id()::text::bigint)
            WHERE id = $1 RETURNING ${LISTING_COLUMNS}, event_tx`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
-  // The change feed's event, in the write's transaction (see libs/listings/src/change-feed).
-  recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx)
-         VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint))`,
+  // The change feed's event, in the write's transaction (see libs/listings/src/change-feed), with the price before a
+  // price change (what a webhook's `previous` carries); last_state is only written by DELETE.
+  recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur)
+         VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint), $6)`,
   summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
               previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
               price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
@@ -224,9 +225,9 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     );
     if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
       await client.query(statement('recordPrice', [id, dto.latest_price_eur, at]));
-      await client.query(statement('recordEvent', [id, 'price_changed', at, dto.latest_price_eur, rows[0].event_tx]));
+      await client.query(statement('recordEvent', [id, 'price_changed', at, dto.latest_price_eur, rows[0].event_tx, current.latest_price_eur]));
     } else {
-      await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx]));
+      await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx, null]));
     }
     await client.query('COMMIT');
     send(res, 200, toListingView(rows[0]));

@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JwtVerifyResult } from '../jwt-verify';
 import type { LoadResult } from './load';
+import type { MatchingResult } from './matching';
+import { type Unavailable, WEBHOOK_TARGETS, type WebhookSummary, webhookMarkdown } from './webhook-report';
+import type { DeliveryFigures, W1hRound } from './webhooks';
 
 export type Side = 'app' | 'base';
 
@@ -20,6 +23,8 @@ export interface ScenarioRuns {
   sameBody?: boolean;
   app: SideRuns;
   base: SideRuns;
+  /** W1h: what the receiver and the database saw in each measured APP round. */
+  webhookRounds?: W1hRound[];
 }
 
 export interface SizeRuns {
@@ -28,6 +33,9 @@ export interface SizeRuns {
   prices: number;
   tokenSource: string;
   scenarios: ScenarioRuns[];
+  /** The webhook delivery section and the matching micro-benchmark (absent: not run). */
+  delivery?: DeliveryFigures | Unavailable;
+  matching?: MatchingResult | Unavailable;
 }
 
 export interface SideSummary {
@@ -57,6 +65,9 @@ export interface Report {
   scenarios: ScenarioSummary[];
   /** APP at the large size relative to the small one (both sizes measured): >1 for p50 means slower. */
   growth: { id: string; rpsLargeOverSmall: number; p50LargeOverSmall: number }[];
+  /** Issue 18's figures, per size, and their targets. */
+  webhooks: WebhookSummary[];
+  webhookTargets: typeof WEBHOOK_TARGETS;
   jwtVerify?: JwtVerifyResult;
 }
 
@@ -98,12 +109,24 @@ export function summarize(startedAt: string, environment: Report['environment'],
     const large = scenarios.find((s) => s.size === 'large' && s.id === small.id);
     if (small.app && large?.app) growth.push({ id: small.id, rpsLargeOverSmall: large.app.rps / small.app.rps, p50LargeOverSmall: large.app.p50Ms / small.app.p50Ms });
   }
+  const webhooks: WebhookSummary[] = [];
+  for (const size of sizes) {
+    const summary: WebhookSummary = { size: size.size, delivery: size.delivery, matching: size.matching };
+    const w1h = size.scenarios.find((s) => s.id === 'W1h');
+    if (w1h) {
+      const ratio = (id: string) => scenarios.find((s) => s.size === size.size && s.id === id)?.ratio?.median;
+      summary.w1h = { ratio: ratio('W1h'), w1Ratio: ratio('W1'), rounds: w1h.webhookRounds ?? [], unavailable: w1h.app.unavailable };
+    }
+    if (summary.w1h || summary.delivery || summary.matching) webhooks.push(summary);
+  }
   return {
     startedAt,
     environment,
     sizes: sizes.map(({ size, listings, prices, tokenSource }) => ({ size, listings, prices, tokenSource })),
     scenarios,
     growth,
+    webhooks,
+    webhookTargets: WEBHOOK_TARGETS,
     jwtVerify,
   };
 }
@@ -134,6 +157,7 @@ function markdown(report: Report): string {
     lines.push('', '## APP, large vs small data', '', '| Scenario | req/s large/small | p50 large/small |', '|---|---:|---:|');
     for (const g of report.growth) lines.push(`| ${g.id} | ${fmt(g.rpsLargeOverSmall, 2)} | ${fmt(g.p50LargeOverSmall, 2)} |`);
   }
+  lines.push(...webhookMarkdown(report.webhooks));
   if (report.jwtVerify) {
     const j = report.jwtVerify;
     lines.push('', '## HS256 verify (jsonwebtoken)', '', '| Secret | µs per verify |', '|---|---:|');

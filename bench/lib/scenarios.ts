@@ -7,6 +7,8 @@ import { createSecretKey } from 'node:crypto';
 import { Client } from 'pg';
 import { BENCH_PASSWORD } from '../../scripts/generate-data';
 import type { PutItem, RequestPlan } from './load';
+import { removeWebhookTraces } from './subscriptions';
+import { type AppSession, W1H_SUBSCRIPTIONS } from './webhooks';
 import type { ListingRow } from '../baseline/wire';
 
 export interface Scenario {
@@ -15,6 +17,10 @@ export interface Scenario {
   plan: RequestPlan;
   /** Responses whose bodies are compared between APP and BASE (PUT bodies differ in updated_date: ignored). */
   compare: 'body' | 'body-without-updated-date';
+  /** Run around each of APP's load runs (W1h: its webhook subscriptions). */
+  appSession?: AppSession;
+  /** Why APP cannot run this scenario here (e.g. no webhook receiver). */
+  appUnavailable?: string;
 }
 
 export interface Fixtures {
@@ -86,7 +92,8 @@ function toPutItem(row: OwnedListing): PutItem {
 
 /**
  * Puts back what the writes changed: the appended history entries, the listings' price and updated_date,
- * and their price summary, recomputed from the history that is left (as the migration's backfill does).
+ * and their price summary, recomputed from the history that is left (as the migration's backfill does);
+ * removes the benchmark's webhook subscriptions and the delivery queue's jobs.
  */
 export async function undoWrites(url: string, fixtures: Fixtures): Promise<void> {
   const client = new Client({ connectionString: url });
@@ -115,6 +122,8 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
       [fixtures.originals.map((o) => o.id)],
     );
     await client.query('COMMIT');
+    // W1h's subscriptions (the deliveries go with them) and the delivery queue's jobs.
+    await removeWebhookTraces(client);
     // The deleted rows would otherwise linger as dead tuples in the next run's reads.
     await client.query('VACUUM ANALYZE listing_price, listing');
   } finally {
@@ -150,7 +159,10 @@ export async function ownerToken(appUrl: string | undefined, fixtures: Fixtures,
   return { token, source: 'minted with JWT_SECRET (login unavailable)' };
 }
 
-export function buildScenarios(fixtures: Fixtures, token: string): Scenario[] {
+/** W1h's APP side: the session that creates and removes its subscriptions, or why there is none. */
+export type W1hSetup = { session: AppSession } | { unavailable: string };
+
+export function buildScenarios(fixtures: Fixtures, token: string, w1h: W1hSetup = { unavailable: 'n/a (no webhook receiver)' }): Scenario[] {
   // Deep cursor, built as the service builds it: base64url of {"id":N}, N near the end of the table.
   const deepCursor = Buffer.from(JSON.stringify({ id: Math.max(0, fixtures.maxListingId - 100) }), 'utf8').toString('base64url');
   return [
@@ -177,6 +189,14 @@ export function buildScenarios(fixtures: Fixtures, token: string): Scenario[] {
     },
     { id: 'P3', title: 'GET /listings?min_drop_pct=10&sort=drop&limit=50', compare: 'body', plan: { kind: 'fixed', path: '/listings?min_drop_pct=10&sort=drop&limit=50' } },
     { id: 'W1', title: 'PUT /listings/{id} (price change)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.repriced, randomPrice: true } },
+    {
+      // W1 again, with saved-search subscriptions on APP (BASE has no webhooks: it runs W1 as it is).
+      id: 'W1h',
+      title: `PUT /listings/{id} (price change), ${W1H_SUBSCRIPTIONS} webhook subscriptions`,
+      compare: 'body-without-updated-date',
+      plan: { kind: 'put', token, items: fixtures.repriced, randomPrice: true },
+      ...('session' in w1h ? { appSession: w1h.session } : { appUnavailable: w1h.unavailable }),
+    },
     { id: 'W2', title: 'PUT /listings/{id} (same price)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.unchanged, randomPrice: false } },
   ];
 }
