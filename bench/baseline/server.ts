@@ -45,12 +45,12 @@ const SQL = {
              min_price_eur = least(min_price_eur, $13), max_price_eur = greatest(max_price_eur, $13),
              price_drop_pct = price_drop_pct(first_price_eur, $13),
              event_tx = greatest(event_tx, pg_current_xact_id()::text::bigint)
-           WHERE id = $1 RETURNING ${LISTING_COLUMNS}, event_tx`,
+           WHERE id = $1 RETURNING ${LISTING_COLUMNS}, price_drop_pct, event_tx`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
   // The change feed's event, in the write's transaction (see libs/listings/src/change-feed), with the price before a
   // price change (what a webhook's `previous` carries); last_state is only written by DELETE.
-  recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur)
-         VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint), $6)`,
+  recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur, state)
+         VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint), $6, $7::jsonb)`,
   summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
               previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
               price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
@@ -217,20 +217,23 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     if (!current) throw new HttpError(404, `Listing ${id} not found`);
     if (current.owner_id !== caller.id && !caller.admin) throw new HttpError(403, 'Only the owner of a listing may change it');
     const at = new Date(Math.max(Date.now(), current.updated_date.getTime()));
-    const { rows } = await client.query<ListingRow & { event_tx: string }>(
+    const { rows } = await client.query<ListingRow & { event_tx: string; price_drop_pct: number }>(
       statement('update', [
         id, dto.name, dto.description, dto.building_type, dto.surface_area_m2, dto.rooms_count, dto.bedrooms_count, dto.contact_phone_number ?? null,
         dto.postal_address.street_address, dto.postal_address.postal_code, dto.postal_address.city, dto.postal_address.country, dto.latest_price_eur, at,
       ]),
     );
+    // The event carries the listing as the change left it (what webhooks deliver), as the app's does.
+    const view = toListingView(rows[0]);
+    const state = JSON.stringify({ listing: view, price_drop_pct: Number.isFinite(rows[0].price_drop_pct) ? rows[0].price_drop_pct : null });
     if (Number(current.latest_price_eur) !== dto.latest_price_eur) {
       await client.query(statement('recordPrice', [id, dto.latest_price_eur, at]));
-      await client.query(statement('recordEvent', [id, 'price_changed', at, dto.latest_price_eur, rows[0].event_tx, current.latest_price_eur]));
+      await client.query(statement('recordEvent', [id, 'price_changed', at, dto.latest_price_eur, rows[0].event_tx, current.latest_price_eur, state]));
     } else {
-      await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx, null]));
+      await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx, null, state]));
     }
     await client.query('COMMIT');
-    send(res, 200, toListingView(rows[0]));
+    send(res, 200, view);
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: Error) => (failed = rollbackError));
     throw error;

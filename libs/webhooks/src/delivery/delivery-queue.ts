@@ -87,6 +87,10 @@ export class DeliveryQueue {
     await this.boss.complete(QUEUE, jobId);
   }
 
+  async completeMany(jobIds: string[]): Promise<void> {
+    await this.boss.complete(QUEUE, jobIds);
+  }
+
   /** Leaves the job to pg-boss's retry (after retryDelay): for an attempt that could not be recorded (database trouble). */
   async fail(jobId: string, error: Error): Promise<void> {
     await this.boss.fail(QUEUE, jobId, { message: error.message });

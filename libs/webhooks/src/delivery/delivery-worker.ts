@@ -6,13 +6,14 @@ import {
   type AttemptRow,
   abandonDelivery,
   disableSubscription,
+  type Success,
   recordAttempt,
+  recordSuccesses,
   selectAttempts,
   subscriptionDeadDelivery,
-  subscriptionSucceeded,
 } from '../webhook.statements';
 import { DeliveryQueue, type FetchedJob } from './delivery-queue';
-import { WebhookSender } from './webhook-sender';
+import { type SendResult, WebhookSender } from './webhook-sender';
 import { signedHeaders } from './signing';
 
 /**
@@ -32,6 +33,9 @@ export class DeliveryWorker {
   private loop?: Promise<void>;
   private wakeUp?: () => void;
   private woken = false;
+  /** Succeeded attempts waiting to be recorded together (see flushSuccesses). */
+  private successes: { success: Success; jobId: string; done: (error?: Error) => void }[] = [];
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly sql: SqlService,
@@ -141,6 +145,11 @@ export class DeliveryWorker {
       const now = new Date();
       const secrets = row.previous_secret && row.previous_secret_expires_date && row.previous_secret_expires_date > now ? [row.secret, row.previous_secret] : [row.secret];
       const result = await this.sender.send(row.url, signedHeaders(row.event_id, row.payload, secrets, now), row.payload);
+      if (isSuccess(result)) {
+        // Recorded and completed with the other successes of the next few milliseconds.
+        await this.recordSuccess({ id: row.id, responseStatus: result.status as number, responseBody: result.responseBody || null, durationMs: Math.round(result.durationMs) }, job.id);
+        return;
+      }
       await this.record(row, result, new Date());
       await this.queue.complete(job.id);
     } catch (error) {
@@ -150,17 +159,34 @@ export class DeliveryWorker {
     }
   }
 
-  private async record(row: AttemptRow, result: Awaited<ReturnType<WebhookSender['send']>>, at: Date): Promise<void> {
-    const base = { responseStatus: result.status ?? null, responseBody: result.responseBody || null, durationMs: Math.round(result.durationMs), error: result.error ?? null };
-    // A 2xx whose body then failed (reset, timeout) is not a success: the receiver may not have finished.
-    const ok = result.error === undefined && result.status !== undefined && result.status >= 200 && result.status < 300;
-    if (ok) {
-      await this.sql.transaction(async (tx) => {
-        await tx.query(recordAttempt(row.id, { ...base, status: 'succeeded', nextAttemptDate: null, jobId: null }, at));
-        await tx.query(subscriptionSucceeded(row.subscription_id));
-      });
-      return;
+  private recordSuccess(success: Success, jobId: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.successes.push({ success, jobId, done: (error) => (error ? reject(error) : resolve()) });
+      if (this.successes.length >= 100) void this.flushSuccesses();
+      else this.flushTimer ??= setTimeout(() => void this.flushSuccesses(), 5);
+    });
+  }
+
+  /**
+   * Records the gathered successes in one statement and completes their jobs in one call. If that fails, each
+   * attempt fails (its job is retried by pg-boss, and the receiver may get the event again: at least once).
+   */
+  private async flushSuccesses(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.successes.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.sql.query(recordSuccesses(batch.map((b) => b.success), new Date()));
+      await this.queue.completeMany(batch.map((b) => b.jobId));
+      for (const b of batch) b.done();
+    } catch (error) {
+      for (const b of batch) b.done(error as Error);
     }
+  }
+
+  private async record(row: AttemptRow, result: SendResult, at: Date): Promise<void> {
+    const base = { responseStatus: result.status ?? null, responseBody: result.responseBody || null, durationMs: Math.round(result.durationMs), error: result.error ?? null };
     if (result.status === 410) {
       // The receiver says the endpoint is gone for good: stop now, without retries.
       await this.sql.transaction(async (tx) => {
@@ -184,6 +210,11 @@ export class DeliveryWorker {
       await tx.query(recordAttempt(row.id, outcome, at));
     });
   }
+}
+
+/** A 2xx, read to its end (or to the 1 KB kept): a 2xx whose body then failed (reset, timeout) is not a success. */
+function isSuccess(result: SendResult): boolean {
+  return result.error === undefined && result.status !== undefined && result.status >= 200 && result.status < 300;
 }
 
 /** ±25%: receivers that failed together do not all get their retries at the same instant. */
