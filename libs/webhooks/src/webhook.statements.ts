@@ -140,10 +140,13 @@ export interface DeliveryRow {
 
 const DELIVERY_COLUMNS = sql`id::text AS id, event_id, event_type, status, attempts, response_status, response_body, duration_ms, error, created_date, next_attempt_date`;
 
-/** The delivery log: newest first, by key (webhook_delivery_log_idx). */
+/**
+ * The delivery log: newest first, by key (webhook_delivery_log_idx). ORDER BY names the table's column: a bare
+ * `id` would be the output column `id::text`, ordered as text ('99' after '100'), which the key does not follow.
+ */
 export function selectDeliveryPage(subscriptionId: number, beforeId: string | undefined, limit: number): SqlQuery {
-  const before = beforeId === undefined ? sql`` : sql`AND id < ${beforeId}::int8`;
-  return sql`SELECT ${DELIVERY_COLUMNS} FROM webhook_delivery WHERE subscription_id = ${subscriptionId} ${before} ORDER BY id DESC LIMIT ${limit}`;
+  const before = beforeId === undefined ? sql`` : sql`AND d.id < ${beforeId}::int8`;
+  return sql`SELECT ${DELIVERY_COLUMNS} FROM webhook_delivery d WHERE d.subscription_id = ${subscriptionId} ${before} ORDER BY d.id DESC LIMIT ${limit}`;
 }
 
 export const selectDelivery = (subscriptionId: number, id: string): SqlQuery =>
