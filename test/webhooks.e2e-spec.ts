@@ -459,8 +459,12 @@ describe('webhooks', () => {
       expect(rows.map((r) => r.id)).toEqual([old.failed, old.pending, recent]);
     });
 
-    it('the delivery log is newest first and paged by key', async () => {
+    it('the delivery log is newest first and paged by key, also across a power of ten (99, 100, 101: not ordered as text)', async () => {
       const hook = await subscribe(owner, { events: ['listing.deleted'] });
+      // The next ids straddle a power of ten, where text order ('99' > '101') and number order disagree.
+      const { rows } = await db.query<{ max: string }>('SELECT coalesce(max(id), 0)::text AS max FROM webhook_delivery');
+      const boundary = 10 ** String(Number(rows[0].max) + 1).length;
+      await db.query("SELECT setval(pg_get_serial_sequence('webhook_delivery', 'id'), $1)", [Math.max(boundary - 2, Number(rows[0].max))]);
       for (let i = 0; i < 3; i += 1) await owner.api.post(`/webhooks/${hook.id}/ping`);
       await receiver.waitFor(hook.path, 3);
       const first = await owner.api.get<Delivery[]>(`/webhooks/${hook.id}/deliveries?limit=2`);
@@ -469,6 +473,7 @@ describe('webhooks', () => {
       const second = await owner.api.get<Delivery[]>(nextPageUrl(first) as string);
       expect(second.body).toHaveLength(1);
       expect(second.body[0].id).toBeLessThan(first.body[1].id);
+      expect([...first.body, ...second.body].map((delivery) => delivery.id)).toEqual([boundary + 1, boundary, boundary - 1]);
     });
   });
 

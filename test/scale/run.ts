@@ -1,12 +1,14 @@
 /**
  * Scale test: the production build as two instances behind nginx (the deploy/ template), on a private
  * PostgreSQL primary with a streaming replica and a private Redis, under mixed traffic, with one instance
- * stopped by SIGTERM (and restarted) and the other killed by SIGKILL mid-run. Prints what happened and a
- * verdict per check; exits 1 if a check failed, 2 if the run itself could not be set up.
+ * stopped by SIGTERM (and restarted) and the other killed by SIGKILL mid-run, with a webhook subscription
+ * delivering every change of the run to a receiver inside this process. Prints what happened and a verdict
+ * per check; exits 1 if a check failed, 2 if the run itself could not be set up.
  *
  *   npm run test:scale -- [--duration 25] [--users 12] [--listings 10000] [--rate-limit 10] [--skip-build] [--keep]
  *
- * Needs the machine's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup), redis-server and nginx.
+ * Needs the machine's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup), redis-server, nginx and
+ * openssl (the receiver's certificate; ss, when there, tells which instance sent each delivery).
  * Everything runs on free ports of 127.0.0.1 under one temp dir, which is removed at the end (--keep leaves
  * it); the logs are copied to test/artifacts/scale/ with summary.json.
  */
@@ -25,8 +27,17 @@ import { printReport, Summary } from './lib/report';
 import { AppInstance, readAccessLog, startNginx, startRedis, waitForUpstream } from './lib/services';
 import { cleanup, cleanUpOnSignals, log, onCleanup, run, sleep, systemBinary } from './lib/supervisor';
 import { Traffic } from './lib/traffic';
+import { makeCertificate, WebhookSink } from './lib/webhook-sink';
+import { judgeWebhookDeliveries, subscribe } from './lib/webhooks';
 
 const SHUTDOWN_TIMEOUT_MS = 5000;
+// Short, so that the attempt a killed instance had in flight expires (after ceil(timeout / 1000) + 5 s) and is
+// run again within the wait below, and a failed attempt is retried within it too.
+const WEBHOOK_SETTINGS = { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_MS: '3000', WEBHOOK_RETRY_SCHEDULE: '1s,2s,4s,8s,15s' };
+/** The receiver's answers take this long: attempts are in flight when app2 is killed. */
+const WEBHOOK_ANSWER_DELAY_MS = 100;
+/** How long the checks wait for the last deliveries: expiry (8 s) + pg-boss maintenance (every 15 s) + its retry delay (5 s), with room. */
+const WEBHOOK_WAIT_MS = 60_000;
 
 function options() {
   const { values } = parseArgs({
@@ -64,6 +75,7 @@ function preflight(): void {
   const missing: string[] = [];
   if (!systemBinary('nginx')) missing.push('nginx (apt-get install -y nginx)');
   if (!systemBinary('redis-server')) missing.push('redis-server (apt-get install -y redis-server)');
+  if (!systemBinary('openssl')) missing.push('openssl (apt-get install -y openssl)');
   if (process.getuid?.() === 0 && !systemBinary('runuser')) missing.push('runuser (util-linux), to run PostgreSQL as the postgres account');
   try {
     findPostgresBin();
@@ -112,9 +124,19 @@ async function main(): Promise<number> {
 
   await built;
   if (!existsSync(appMain)) throw new Error(`no build at ${appMain}: run without --skip-build`);
-  step('Redis, two app instances, nginx');
+  step('Redis, webhook receiver (https, self-signed), two app instances, nginx');
   const redisUrl = await startRedis(workDir, logDir);
-  const env = appEnvironment({ DATABASE_URL: pg.primaryUrl, DATABASE_REPLICA_URL: pg.replicaUrl, REDIS_URL: redisUrl, AUTH_RATE_LIMIT_PER_IP: String(o.rateLimit) });
+  // NODE_ENV=production: webhook URLs must be https. The instances trust the receiver's certificate.
+  const certificate = await makeCertificate(workDir, logDir);
+  const sink = await WebhookSink.start(certificate, WEBHOOK_ANSWER_DELAY_MS);
+  const env = appEnvironment({
+    DATABASE_URL: pg.primaryUrl,
+    DATABASE_REPLICA_URL: pg.replicaUrl,
+    REDIS_URL: redisUrl,
+    AUTH_RATE_LIMIT_PER_IP: String(o.rateLimit),
+    ...WEBHOOK_SETTINGS,
+    NODE_EXTRA_CA_CERTS: certificate.certPath,
+  });
   const apps = [new AppInstance('app1', await freePort(), appMain, env, logDir), new AppInstance('app2', await freePort(), appMain, env, logDir)];
   await Promise.all(apps.map((app) => app.start()));
   const nginx = await startNginx({ root, workDir, logDir, upstreams: apps.map((app) => app.address) });
@@ -132,6 +154,8 @@ async function main(): Promise<number> {
   }
   step(`login limit: ${o.rateLimit + 4} failed logins from one address`);
   const loginAttempts = await probeLoginLimit(nginx.url, runId, o.rateLimit);
+  step('webhook subscription to every event of the load\'s listings, delivered to the receiver');
+  const subscribed = await subscribe(nginx.url, runId, sink);
 
   const before = { primary: await readCounters(pg.primaryUrl, pg.statements), replica: await readCounters(pg.replicaUrl, pg.statements) };
   const kills: Kill[] = [];
@@ -168,6 +192,16 @@ async function main(): Promise<number> {
   step('sync and retry across instances: Idempotency-Key, ETag, change feed');
   if (kills.some((kill) => kill.instance === apps[1].name)) await apps[1].start();
   const sync = await probeSync([apps[0].url, apps[1].url], nginx.url, pg.primaryUrl, runId, seeded);
+  step(`webhook deliveries: waiting for every change of the run to arrive and the delivery log to settle (at most ${WEBHOOK_WAIT_MS / 1000} s)`);
+  const webhooks = await judgeWebhookDeliveries({
+    sink,
+    ...subscribed,
+    nginxUrl: nginx.url,
+    seeded,
+    instances: new Map(apps.flatMap((app) => [...app.processes])),
+    timeoutMs: WEBHOOK_WAIT_MS,
+    settings: `${Object.entries(WEBHOOK_SETTINGS).map(([name, value]) => `${name}=${value}`).join(', ')}; the receiver answers 204 after ${WEBHOOK_ANSWER_DELAY_MS} ms`,
+  });
   step('checks');
   const result = traffic.result();
   const load = result.samples.filter((s) => s.op !== 'register' && s.op !== 'login');
@@ -182,6 +216,7 @@ async function main(): Promise<number> {
     judgeAvailability(load, kills, o.users, 2),
     judgeShutdown(kills.find((kill) => kill.signal === 'SIGTERM'), SHUTDOWN_TIMEOUT_MS),
     sync,
+    webhooks,
   ];
   const summary: Summary = {
     runId,
@@ -215,7 +250,7 @@ async function seed(primaryUrl: string, listings: number, logDir: string): Promi
 function appEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever the caller's shell has for the service must not leak in (a DATABASE_URL for the bench, say).
-  for (const name of Object.keys(env)) if (/^(DATABASE_|REDIS_|TRUST_PROXY|AUTH_|JWT_|ADMIN_|SHUTDOWN_|SWAGGER_|ACCESS_|REFRESH_|DATA_DIR|LOG_LEVEL|BODY_LIMIT)/.test(name)) delete env[name];
+  for (const name of Object.keys(env)) if (/^(DATABASE_|REDIS_|TRUST_PROXY|AUTH_|JWT_|ADMIN_|SHUTDOWN_|SWAGGER_|ACCESS_|REFRESH_|DATA_DIR|LOG_LEVEL|BODY_LIMIT|WEBHOOK_|CHANGE_FEED_)/.test(name)) delete env[name];
   return {
     ...env,
     ...extra,

@@ -35,6 +35,8 @@ function redisPing(port: number): Promise<boolean> {
 export class AppInstance {
   private child: Child | undefined;
   private starts = 0;
+  /** Every process this instance has run as: pid -> app1#1, app1#2, … */
+  readonly processes = new Map<number, string>();
 
   constructor(readonly name: string, readonly port: number, private readonly main: string, private readonly env: NodeJS.ProcessEnv, private readonly logDir: string) {}
 
@@ -53,6 +55,7 @@ export class AppInstance {
       logPath: path.join(this.logDir, `${this.name}.log`),
       graceMs: 12_000,
     });
+    if (this.child.pid !== undefined) this.processes.set(this.child.pid, this.child.name);
     await waitUntil(`${this.name} is ready`, () => this.ready(), 60_000, this.child);
   }
 

@@ -9,10 +9,11 @@ import type { Check } from './checks';
 import { withClient } from './postgres';
 import { listingBody } from './traffic';
 
-interface FeedEvent {
+export interface FeedEvent {
   sequence: number;
   listing_id: number;
   type: 'created' | 'updated' | 'price_changed' | 'deleted';
+  at: string;
   latest_price_eur: number | null;
 }
 
@@ -59,21 +60,8 @@ export async function probeSync(apps: [string, string], nginxUrl: string, primar
     detail.push(`after a price change on app2: history on app1 with the old ETag ${stale.status}`);
     if (changed.status !== 200 || stale.status !== 200) problems.push('the history was not sent again after its price changed');
 
-    // The change feed, through nginx, from the start until an empty page.
-    const events: FeedEvent[] = [];
-    let path = '/listings/changes?limit=1000';
-    for (let pages = 0; pages < 10_000; pages++) {
-      const page: Answer = await viaNginx.request('GET', path);
-      const got = json<FeedEvent[]>(page);
-      if (page.status !== 200 || !got) {
-        problems.push(`feed page ${pages + 1}: ${page.status} ${page.body.slice(0, 200)}`);
-        break;
-      }
-      events.push(...got);
-      const next = nextPage(page);
-      if (got.length === 0 || !next) break;
-      path = next;
-    }
+    const { events, problem } = await readChangeFeed(viaNginx);
+    if (problem) problems.push(problem);
     const sequences = new Set(events.map((e) => e.sequence));
     // Every listing the API created (ids above the seeded ones): its created and price_changed events,
     // in feed order, are its price history, entry for entry.
@@ -98,4 +86,20 @@ export async function probeSync(apps: [string, string], nginxUrl: string, primar
     for (const client of [one, two, viaNginx]) client.close();
   }
   return { name: 'sync and retry across instances (Idempotency-Key replayed by the other instance, its ETags honoured, the change feed whole)', ok: problems.length === 0, detail: [...detail, ...problems] };
+}
+
+/** The change feed (GET /listings/changes) from the start until an empty page; `problem` names a page that failed. */
+export async function readChangeFeed(client: HttpClient): Promise<{ events: FeedEvent[]; problem?: string }> {
+  const events: FeedEvent[] = [];
+  let path = '/listings/changes?limit=1000';
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page: Answer = await client.request('GET', path);
+    const got = json<FeedEvent[]>(page);
+    if (page.status !== 200 || !got) return { events, problem: `feed page ${pages + 1}: ${page.status} ${page.body.slice(0, 200)}` };
+    events.push(...got);
+    const next = nextPage(page);
+    if (got.length === 0 || !next) break;
+    path = next;
+  }
+  return { events };
 }
