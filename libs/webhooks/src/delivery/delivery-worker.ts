@@ -36,6 +36,7 @@ export class DeliveryWorker {
   /** Succeeded attempts waiting to be recorded together (see flushSuccesses). */
   private successes: { success: Success; jobId: string; done: (error?: Error) => void }[] = [];
   private flushTimer?: NodeJS.Timeout;
+  private slotTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly sql: SqlService,
@@ -61,6 +62,17 @@ export class DeliveryWorker {
     await this.loop;
     while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     this.sender.close();
+  }
+
+  /**
+   * A slot freed up: fetch in a few milliseconds, with whatever other slots free up meanwhile. Fetching at each
+   * completion would cost a fetch and a load (two round trips) per delivery instead of per batch.
+   */
+  private wakeSoon(): void {
+    this.slotTimer ??= setTimeout(() => {
+      this.slotTimer = undefined;
+      this.wake();
+    }, 3);
   }
 
   /** Something was enqueued: fetch now rather than at the next poll. */
@@ -118,7 +130,7 @@ export class DeliveryWorker {
         for (const job of jobs) {
           void this.attempt(job, byId.get(job.data.deliveryId)).finally(() => {
             this.inFlight -= 1;
-            this.wake();
+            this.wakeSoon();
           });
         }
       })
