@@ -281,7 +281,8 @@ describe('query plans on 50 000 listings', () => {
     } finally {
       prototype.query = original;
     }
-    expect(seen.filter((text) => /listing/.test(text))).toEqual([historyVersion(0).text]);
+    // The webhook relay's background rounds (listing_event, webhook_*) are not the request's.
+    expect(seen.filter((text) => /listing/.test(text) && !/listing_event|webhook_|pgboss/.test(text))).toEqual([historyVersion(0).text]);
   });
 
   describe('the change feed and idempotency keys, on 200 000 events and 50 000 keys', () => {
