@@ -65,8 +65,9 @@ export function run(command: string, args: string[], options: { cwd: string; env
   return new Promise((resolve, reject) => {
     const out = createWriteStream(options.logPath, { flags: 'a' });
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(out);
-    child.stderr.pipe(out);
+    // Two sources, one log: neither may end it (stderr can still have data when stdout ends); 'close' does.
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
     const guard = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(guard);
@@ -104,8 +105,10 @@ export class Child {
   constructor(readonly name: string, command: string, args: string[], options: SpawnOptions & { logPath: string; graceMs?: number }) {
     const out = createWriteStream(options.logPath, { flags: 'a' });
     this.process = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.process.stdout?.pipe(out);
-    this.process.stderr?.pipe(out);
+    // As in run(): the log ends once both streams have (the 'close' event), not when the first one does.
+    this.process.stdout?.pipe(out, { end: false });
+    this.process.stderr?.pipe(out, { end: false });
+    this.process.once('close', () => out.end());
     this.exited = new Promise((resolve) => {
       this.process.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
       this.process.once('error', (error) => {
