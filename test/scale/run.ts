@@ -59,9 +59,13 @@ function options() {
   return { durationSec: int('duration', 10, 300), users: int('users', 2, 500), listings: int('listings', 100, 1_000_000), rateLimit: int('rate-limit', 2, 100), skipBuild: values['skip-build'], keep: values.keep };
 }
 
-/** The repository: the nearest folder up from this file (compiled under node_modules/.cache) with package.json. */
+/**
+ * The repository: the nearest folder up from this file (compiled under node_modules/.cache) with package.json.
+ * From the script's path as started, not __dirname: Node resolves symlinks there, and a git worktree whose
+ * node_modules links to another checkout's would otherwise build, test and write its logs into that checkout.
+ */
 function repositoryRoot(): string {
-  let dir = __dirname;
+  let dir = path.dirname(path.resolve(process.argv[1]));
   while (!existsSync(path.join(dir, 'package.json')) || dir.split(path.sep).includes('node_modules')) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('repository root not found');
