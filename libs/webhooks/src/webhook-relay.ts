@@ -73,6 +73,8 @@ export class WebhookRelay {
     this.timer = setTimeout(() => {
       this.round = this.runRound().then((more) => this.schedule(more ? 0 : this.intervalMs));
     }, delayMs);
+    // A background loop: what keeps the process alive is the HTTP server, never this.
+    this.timer.unref();
   }
 
   /** One round; true when it relayed a full batch (there may be more at once). */

@@ -32,9 +32,10 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
     this.stopping = true;
     this.wakeUp?.();
     await this.starting;
-    if (!this.started) return;
+    // Also after a start that failed half-way (the database went away between pg-boss's start and the relay's):
+    // whatever did start is stopped, or its timers would keep the process alive.
     await this.relay.stop();
-    await this.worker.stop();
+    if (this.started) await this.worker.stop();
     await this.queue.stop(this.config.webhooks.timeoutMs);
   }
 
@@ -51,7 +52,7 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
         if (!warned) this.logger.warn(`webhooks not started yet: ${(error as Error).message} (retrying every 5 s)`);
         warned = true;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 5_000);
+          const timer = setTimeout(resolve, 5_000).unref();
           this.wakeUp = () => {
             clearTimeout(timer);
             resolve();

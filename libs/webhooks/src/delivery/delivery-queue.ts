@@ -29,6 +29,8 @@ export class DeliveryQueue {
   private readonly logger = new Logger('Webhooks');
   readonly boss: PgBoss;
   private readonly expireInSeconds: number;
+  /** pg-boss runs timers (maintenance) from its start until its stop: a started instance must always be stopped. */
+  private bossStarted = false;
 
   constructor(
     private readonly sql: SqlService,
@@ -52,11 +54,16 @@ export class DeliveryQueue {
 
   /** Installs or migrates pg-boss's schema (idempotent, serialised by pg-boss across instances) and the queue. */
   async start(): Promise<void> {
-    await this.boss.start();
+    if (!this.bossStarted) {
+      await this.boss.start();
+      this.bossStarted = true;
+    }
     await this.boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: this.expireInSeconds });
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    if (!this.bossStarted) return;
+    this.bossStarted = false;
     await this.boss.stop({ graceful: true, wait: true, timeout: Math.max(1_000, timeoutMs) });
   }
 
