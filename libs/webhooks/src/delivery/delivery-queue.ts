@@ -27,7 +27,7 @@ export type FetchedJob = PgBoss.Job<DeliveryJob>;
 @Injectable()
 export class DeliveryQueue {
   private readonly logger = new Logger('Webhooks');
-  readonly boss: PgBoss;
+  private boss: PgBoss;
   private readonly expireInSeconds: number;
   /** pg-boss runs timers (maintenance) from its start until its stop: a started instance must always be stopped. */
   private bossStarted = false;
@@ -39,7 +39,11 @@ export class DeliveryQueue {
     // Long enough for the slowest attempt (the timeout bounds the whole exchange) and its recording: only a
     // dead instance's job expires, and then its delivery is attempted again within about this plus maintenance.
     this.expireInSeconds = Math.ceil(config.webhooks.timeoutMs / 1000) + 5;
-    this.boss = new PgBoss({
+    this.boss = this.createBoss();
+  }
+
+  private createBoss(): PgBoss {
+    const boss = new PgBoss({
       db: { executeSql: async (text, values) => ({ rows: await this.sql.query(librarySql(text, values ?? [])) }) },
       schema: 'pgboss',
       // Expiry of a dead instance's jobs, archiving and deletion of finished ones; pg-boss runs it on one instance at a time.
@@ -49,13 +53,21 @@ export class DeliveryQueue {
       archiveCompletedAfterSeconds: 3_600,
       deleteAfterDays: 2,
     });
-    this.boss.on('error', (error: Error) => this.logger.warn(`queue: ${error.message}`));
+    boss.on('error', (error: Error) => this.logger.warn(`queue: ${error.message}`));
+    return boss;
   }
 
   /** Installs or migrates pg-boss's schema (idempotent, serialised by pg-boss across instances) and the queue. */
   async start(): Promise<void> {
     if (!this.bossStarted) {
-      await this.boss.start();
+      try {
+        await this.boss.start();
+      } catch (error) {
+        // pg-boss 10 stays "starting" after a failed start (the database was away), and would then ignore every
+        // later start(): the next attempt gets a fresh instance.
+        this.boss = this.createBoss();
+        throw error;
+      }
       this.bossStarted = true;
     }
     await this.boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: this.expireInSeconds });
