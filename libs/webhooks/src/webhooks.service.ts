@@ -144,8 +144,8 @@ export class WebhooksService {
       return created;
     });
     this.worker.wake();
-    return {
-      id: Number(row.id),
+    return toDeliveryView({
+      id: row.id,
       event_id: eventId,
       event_type: PING_EVENT,
       status: 'pending',
@@ -154,9 +154,9 @@ export class WebhooksService {
       response_body: null,
       duration_ms: null,
       error: null,
-      created_date: now.toISOString(),
-      next_attempt_date: now.toISOString(),
-    };
+      created_date: now,
+      next_attempt_date: now,
+    });
   }
 
   /** The subscription, if the caller may see it: its owner or an admin. Anyone else learns nothing (404). */
