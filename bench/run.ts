@@ -12,6 +12,9 @@
  * variant under study, built elsewhere: its dist/apps/api/src/main.js, or dist/apps/api/apps/api/src/main.js
  * for builds older than issue 17) against the same baseline; with it the service is not built here.
  *
+ * APP runs as an API instance (WEBHOOK_WORKER=false, measured) and, while deliveries are to be sent, a webhook
+ * worker instance on the same database. Each run's CPU per request is read from /proc/<pid>/stat.
+ *
  * Webhooks (issue 18): W1h is W1 with 100 saved-search subscriptions on APP; the delivery section measures
  * deliveries/s and write-to-delivery latency; the matching micro-benchmark times matchAll with 10 000
  * subscriptions. Deliveries go to a receiver child process on 127.0.0.1 over HTTPS (see lib/webhook-receiver.ts).
@@ -183,13 +186,19 @@ async function benchmarkSize(
   // The receiver is on loopback, and it speaks HTTPS with a certificate of its own (production sends over https only).
   const appEnv: NodeJS.ProcessEnv = typeof receiver === 'string' ? env : { ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'true', NODE_EXTRA_CA_CERTS: receiver.caFile };
   const servers: Partial<Record<Side, Server>> = {};
+  // The webhook worker: another instance of APP on the same database that sends the deliveries the API instance's
+  // relay created. It runs only while deliveries are wanted (after each W1h run, and for the delivery section):
+  // in production it has CPU of its own; here it would share the two cores with the API being measured.
+  const startWorker = () => Server.start('APP worker', o.appMain, { ...appEnv, WEBHOOK_WORKER: 'true' }, path.join(RAW_DIR, `app-worker-${size.name}.log`));
   const unavailable: Partial<Record<Side, string>> = {};
   let result: SizeRuns;
   try {
     servers.base = await Server.start('BASE', BASE_MAIN, env, path.join(RAW_DIR, `base-${size.name}.log`));
     if (appProblem) unavailable.app = `n/a (${appProblem})`;
     else {
-      servers.app = await Server.start('APP', o.appMain, appEnv, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
+      // APP is deployed as an API instance (measured) and, when there are deliveries to send, a webhook worker
+      // instance (WEBHOOK_WORKER): see startWorker.
+      servers.app = await Server.start('APP', o.appMain, { ...appEnv, WEBHOOK_WORKER: 'false' }, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
         unavailable.app = `n/a (did not start: ${error.message})`;
         return undefined;
       });
@@ -201,7 +210,7 @@ async function benchmarkSize(
     if (!servers.app) w1h = { unavailable: unavailable.app ?? 'n/a (APP not running)' };
     else if (typeof receiver === 'string') w1h = { unavailable: receiver };
     else if (!(await hasWebhooks(servers.app.baseUrl, token))) w1h = { unavailable: 'n/a (this build has no webhooks)' };
-    else w1h = { session: w1hSession({ databaseUrl: url, ownerId: fixtures.ownerId, receiver, drainTimeoutMs }) };
+    else w1h = { session: w1hSession({ databaseUrl: url, ownerId: fixtures.ownerId, receiver, drainTimeoutMs, startWorker }) };
     const scenarios = buildScenarios(fixtures, token, w1h).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
     if (scenarios.length === 0 && !o.webhookSections) {
       throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')}, webhooks)`);
@@ -213,7 +222,7 @@ async function benchmarkSize(
       result.delivery =
         'unavailable' in w1h || !servers.app || typeof receiver === 'string'
           ? { unavailable: 'unavailable' in w1h ? w1h.unavailable : 'n/a' }
-          : await deliverySection({ appUrl: servers.app.baseUrl, token, items: fixtures.repriced, receiver, smoke: o.smoke, drainTimeoutMs, log });
+          : await deliverySection({ appUrl: servers.app.baseUrl, token, items: fixtures.repriced, receiver, smoke: o.smoke, drainTimeoutMs, log, startWorker });
     }
   } finally {
     await Promise.all([servers.app?.stop(), servers.base?.stop()]);
@@ -262,6 +271,7 @@ async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Par
     const session = side === 'app' ? scenario.appSession : undefined;
     await session?.before();
     let result: LoadResult;
+    const cpuBefore = servers[side]!.cpuMicros();
     try {
       result = await runLoad(tool, {
         baseUrl: servers[side]!.baseUrl,
@@ -275,6 +285,8 @@ async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Par
       await session?.after().catch(() => undefined);
       throw error;
     }
+    const cpuAfter = servers[side]!.cpuMicros();
+    if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) result.cpuUsPerRequest = (cpuAfter - cpuBefore) / result.requests;
     const webhooks = await session?.after();
     if (webhooks) webhooks.writes = result.requests;
     return { result, webhooks };
@@ -298,10 +310,11 @@ async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Par
           if (webhooks) runs[i].webhookRounds?.push(webhooks);
           log(
             `[${size.name} ${scenario.id} round ${round + 1}/${o.rounds}] ${side.toUpperCase().padEnd(4)} ${result.rps.toFixed(0).padStart(7)} req/s` +
-              `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${result.errors ? `  ${result.errors} errors` : ''}` +
+              `  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+              `${result.cpuUsPerRequest === undefined ? '' : `  CPU ${result.cpuUsPerRequest.toFixed(0)} µs/req`}${result.errors ? `  ${result.errors} errors` : ''}` +
               (webhooks
-                ? `  webhooks: ${webhooks.received} delivered during the run (${webhooks.receivedPerSec.toFixed(0)}/s, ${webhooks.connections} connections), ` +
-                  `${webhooks.created} created, ${webhooks.backlog} not yet delivered` +
+                ? `  webhooks: ${webhooks.created} deliveries created during the run, ${webhooks.received} sent; ` +
+                  `then the worker sent ${webhooks.delivered} in ${webhooks.drainSec.toFixed(1)} s (${webhooks.connections} connections)` +
                   (webhooks.queueIdle ? '' : ', queue not empty after the drain wait')
                 : ''),
           );

@@ -39,6 +39,8 @@ export interface LoadResult {
   requests: number;
   /** Non-2xx/3xx responses, plus socket errors and timeouts. */
   errors: number;
+  /** The server process's CPU time (user + system) during the run, per request answered, in µs (set by the runner; Linux only). */
+  cpuUsPerRequest?: number;
 }
 
 export type LoadTool = 'wrk' | 'autocannon';

@@ -1,6 +1,6 @@
 /** Child processes of a benchmark run: the build, the migrations, and the two servers under test. */
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Runs a command to completion (bounded by timeoutMs), its output appended to logPath. */
@@ -32,6 +32,35 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Clock ticks per second of /proc's CPU times (100 on every usual Linux). */
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/**
+ * The user + system CPU time process `pid` has used so far, in µs, from /proc/<pid>/stat (Linux); undefined where
+ * there is no /proc. Read from outside, so the figure costs the measured process nothing and covers all its threads.
+ */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / ticksPerSecond();
+  } catch {
+    return undefined;
+  }
+}
+
 export class Server {
   private exited: string | undefined;
 
@@ -41,6 +70,15 @@ export class Server {
     private readonly child: ChildProcess,
   ) {
     child.once('exit', (code, signal) => (this.exited = `exited (${signal ?? code})`));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The CPU time the server has used so far, in µs (see processCpuMicros). */
+  cpuMicros(): number | undefined {
+    return processCpuMicros(this.child.pid);
   }
 
   /** Starts `node script` listening on a free port of 127.0.0.1, and waits until it answers HTTP. */

@@ -43,6 +43,8 @@ export interface SideSummary {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** The server process's CPU µs per request answered, median of the rounds (absent where /proc is not). */
+  cpuUsPerRequest?: number;
 }
 
 export interface ScenarioSummary {
@@ -86,7 +88,13 @@ function summarizeSide(runs: SideRuns): SideSummary | undefined {
     p50Ms: median(runs.rounds.map((r) => r.p50Ms)),
     p99Ms: median(runs.rounds.map((r) => r.p99Ms)),
     errors: runs.rounds.reduce((sum, r) => sum + r.errors, 0),
+    cpuUsPerRequest: optionalMedian(runs.rounds.map((r) => r.cpuUsPerRequest)),
   };
+}
+
+function optionalMedian(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return known.length === 0 ? undefined : median(known);
 }
 
 export function summarize(startedAt: string, environment: Report['environment'], sizes: SizeRuns[], jwtVerify?: JwtVerifyResult): Report {
@@ -142,16 +150,18 @@ function markdown(report: Report): string {
     `Data: ${report.sizes.map((s) => `${s.size} = ${s.listings} listings / ${s.prices} prices (token: ${s.tokenSource})`).join('; ')}.`,
     '',
     'Req/s counts 2xx/3xx responses only; p50/p99 in ms; medians over the rounds. APP/BASE is the ratio of req/s per round: median (min–max).',
+    "CPU is the server process's user + system CPU time during a run divided by the requests it answered (µs, median of the rounds; from /proc).",
     '',
-    '| Size | Scenario | APP req/s | APP p50 | APP p99 | BASE req/s | BASE p50 | BASE p99 | APP/BASE | Same body |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
+    '| Size | Scenario | APP req/s | APP p50 | APP p99 | APP CPU | BASE req/s | BASE p50 | BASE p99 | BASE CPU | APP/BASE | CPU APP/BASE | Same body |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
   ];
   for (const s of report.scenarios) {
     const side = (x: SideSummary | undefined, unavailable: string | undefined) =>
-      x ? `${fmt(x.rps)}${x.errors > 0 ? ` (${x.errors} errors)` : ''} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)}` : `${unavailable ?? 'n/a'} | | `;
+      x ? `${fmt(x.rps)}${x.errors > 0 ? ` (${x.errors} errors)` : ''} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} | ${fmt(x.cpuUsPerRequest)}` : `${unavailable ?? 'n/a'} | | | `;
+    const cpuRatio = s.app?.cpuUsPerRequest && s.base?.cpuUsPerRequest ? fmt(s.app.cpuUsPerRequest / s.base.cpuUsPerRequest, 2) : '';
     const ratio = s.ratio ? `${fmt(s.ratio.median, 2)} (${fmt(s.ratio.min, 2)}–${fmt(s.ratio.max, 2)})` : 'n/a';
     const same = s.sameBody === undefined ? '' : s.sameBody ? 'yes' : '**no**';
-    lines.push(`| ${s.size} | ${s.id} ${s.title.replace(/\|/g, '\\|')} | ${side(s.app, s.appUnavailable)} | ${side(s.base, s.baseUnavailable)} | ${ratio} | ${same} |`);
+    lines.push(`| ${s.size} | ${s.id} ${s.title.replace(/\|/g, '\\|')} | ${side(s.app, s.appUnavailable)} | ${side(s.base, s.baseUnavailable)} | ${ratio} | ${cpuRatio} | ${same} |`);
   }
   if (report.growth.length > 0) {
     lines.push('', '## APP, large vs small data', '', '| Scenario | req/s large/small | p50 large/small |', '|---|---:|---:|');

@@ -51,10 +51,12 @@ export function webhookRows(summaries: WebhookSummary[]): WebhookRow[] {
         const drop = ratio !== undefined && w1Ratio !== undefined ? ratio - w1Ratio : undefined;
         row('W1h − W1 (APP/BASE)', drop === undefined ? 'n/a (W1 not measured)' : fmt(drop, 2), `≥ −${t.w1hBelowW1}`, drop === undefined ? undefined : drop >= -t.w1hBelowW1);
         if (rounds.length > 0) {
-          const per = rounds.map((r) => `${r.received} (${fmt(r.receivedPerSec)}/s)`).join(', ');
-          row('W1h deliveries received during each APP run', per);
-          const lagging = rounds.map((r) => `${r.created} created, ${r.backlog} not yet delivered${r.queueIdle ? '' : ', queue not empty before the next run'}`).join('; ');
-          row('W1h deliveries at the end of each run', lagging);
+          const relayed = rounds.map((r) => `${r.created} created (${r.backlog} not sent yet, ${r.received} sent)`).join('; ');
+          row('W1h deliveries the API instance created during each run (no worker running)', relayed);
+          const sent = rounds
+            .map((r) => `${r.delivered} in ${fmt(r.drainSec, 1)} s (${fmt(r.delivered / r.drainSec)}/s)${r.queueIdle ? '' : ', queue not empty before the next run'}`)
+            .join('; ');
+          row('W1h deliveries the worker sent after each run, from its start', sent);
           const writes = sum(rounds.map((r) => r.writes ?? 0));
           if (writes > 0) row('W1h deliveries created per write (how selective the searches were)', fmt(sum(rounds.map((r) => r.created)) / writes, 2));
         }
@@ -113,7 +115,7 @@ export function webhookSmokeProblems(size: SizeRuns): string[] {
   const problems: string[] = [];
   const w1h = size.scenarios.find((s) => s.id === 'W1h');
   const rounds = w1h?.webhookRounds ?? [];
-  if (w1h && !w1h.app.unavailable && rounds.length > 0 && rounds.every((r) => r.received === 0)) problems.push('W1h APP: no webhook delivery arrived at the receiver');
+  if (w1h && !w1h.app.unavailable && rounds.length > 0 && rounds.every((r) => r.delivered === 0)) problems.push('W1h APP: no webhook delivery arrived at the receiver');
   const d = size.delivery;
   if (d && 'unavailable' in d) problems.push(`webhook delivery section: ${d.unavailable}`);
   else if (d && (d.burst.deliveries === 0 || d.paced.deliveries === 0)) problems.push(`webhook delivery section: ${d.burst.deliveries} + ${d.paced.deliveries} deliveries arrived`);

@@ -9,6 +9,12 @@ import type { Unavailable } from './webhook-report';
 import { type SavedSearch, deliveryCounts, insertSubscriptions, loadCities, removeBenchSubscriptions, removeWebhookTraces, savedSearches, waitForQueueIdle } from './subscriptions';
 import type { WebhookReceiver } from './webhook-receiver';
 
+/** A running instance of the service that sends deliveries (WEBHOOK_WORKER=true), stopped when no longer wanted. */
+export interface Worker {
+  stop(): Promise<void>;
+}
+export type StartWorker = () => Promise<Worker>;
+
 /** Set up before each of APP's runs of a scenario, torn down after it; `after` says what happened meanwhile. */
 export interface AppSession {
   before(): Promise<void>;
@@ -25,10 +31,15 @@ export interface W1hRound {
   /** Deliveries the relay had created by the end of the run, and how many of those were not delivered yet. */
   created: number;
   backlog: number;
+  /** Deliveries the receiver had after the worker, started once the run was over, had sent them; and how long that took (s). */
+  delivered: number;
+  drainSec: number;
   /** Whether the queue had emptied (after the subscriptions were removed) before the next measurement. */
   queueIdle: boolean;
   /** The run's PUTs (set by the runner from the load tool's count). */
   writes?: number;
+  /** CPU time the webhook worker process used during the run (set by the runner; Linux only). */
+  workerCpuSec?: number;
 }
 
 export const W1H_SUBSCRIPTIONS = 100;
@@ -37,11 +48,13 @@ const W1H_SEED = 18;
 
 /**
  * W1h's session: before each APP run, W1H_SUBSCRIPTIONS active subscriptions of owner1 with saved-search
- * filters, each to its own path of the receiver; after it, the counts, then the subscriptions are removed
- * and the queue is left to empty, so that BASE's run (and the next scenario) does not share the CPU with
+ * filters, each to its own path of the receiver. During the run the API instance writes and relays (matches each
+ * event and creates its deliveries and their jobs, in the database); no worker runs, as if the workers were on
+ * hosts of their own. After it, the counts; then a worker starts and sends the deliveries, the subscriptions are
+ * removed and the queue is left to empty, so that BASE's run (and the next scenario) does not share the CPU with
  * APP's leftover deliveries.
  */
-export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: WebhookReceiver; drainTimeoutMs: number }): AppSession {
+export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: WebhookReceiver; drainTimeoutMs: number; startWorker: StartWorker }): AppSession {
   let searches: SavedSearch[] | undefined;
   let client: Client | undefined;
   let ids: number[] = [];
@@ -60,11 +73,30 @@ export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: 
       if (!client) throw new Error('W1h: after() without before()');
       try {
         const seconds = (Date.now() - startedMs) / 1000;
-        const { deliveries, connections } = await o.receiver.stats();
+        const { deliveries } = await o.receiver.stats();
         const { created, succeeded } = await deliveryCounts(client, ids);
-        await removeBenchSubscriptions(client);
-        const { idle } = await waitForQueueIdle(client, o.drainTimeoutMs);
-        return { received: deliveries, receivedPerSec: deliveries / seconds, connections, created, backlog: created - succeeded, queueIdle: idle };
+        const drainStart = Date.now();
+        const worker = await o.startWorker();
+        let idle: boolean;
+        let delivered = 0;
+        let connections = 0;
+        try {
+          ({ deliveries: delivered, connections } = await o.receiver.waitFor((stats) => stats.deliveries >= created, o.drainTimeoutMs).catch(() => o.receiver.stats()));
+          await removeBenchSubscriptions(client);
+          ({ idle } = await waitForQueueIdle(client, o.drainTimeoutMs));
+        } finally {
+          await worker.stop();
+        }
+        return {
+          received: deliveries,
+          receivedPerSec: deliveries / seconds,
+          connections,
+          created,
+          backlog: created - succeeded,
+          delivered,
+          drainSec: (Date.now() - drainStart) / 1000,
+          queueIdle: idle,
+        };
       } finally {
         await client.end();
         client = undefined;
@@ -196,12 +228,14 @@ export async function measureDeliveries(o: DeliveryOptions): Promise<DeliveryFig
 
 /** The delivery section as the runner runs it (2 000 events and 10 s of pacing; smoke: 200 and 2 s), with its printed lines. */
 export async function deliverySection(
-  o: Pick<DeliveryOptions, 'appUrl' | 'token' | 'items' | 'receiver' | 'drainTimeoutMs' | 'log'> & { smoke: boolean },
+  o: Pick<DeliveryOptions, 'appUrl' | 'token' | 'items' | 'receiver' | 'drainTimeoutMs' | 'log'> & { smoke: boolean; startWorker: StartWorker },
 ): Promise<DeliveryFigures | Unavailable> {
   const burstEvents = o.smoke ? 200 : 2000;
   const pacedSeconds = o.smoke ? 2 : 10;
-  o.log(`webhook deliveries: a queue of ${burstEvents}, then 100 events/s for ${pacedSeconds} s`);
+  o.log(`webhook deliveries: a queue of ${burstEvents}, then 100 events/s for ${pacedSeconds} s (the API instance and a worker)`);
+  let worker: Worker | undefined;
   try {
+    worker = await o.startWorker();
     const d = await measureDeliveries({ ...o, burstEvents, burstConcurrency: 16, pacedRate: 100, pacedSeconds });
     const { burst, paced } = d;
     o.log(`  burst: ${burst.events} events at ${burst.eventsPerSec.toFixed(0)}/s; ${burst.deliveries} delivered, ${burst.drained} after the release at ${burst.deliveriesPerSec.toFixed(0)} deliveries/s`);
@@ -213,6 +247,8 @@ export async function deliverySection(
   } catch (error) {
     o.log(`  n/a: ${(error as Error).message}`);
     return { unavailable: `n/a (${(error as Error).message})` };
+  } finally {
+    await worker?.stop();
   }
 }
 

@@ -50,14 +50,18 @@ export class WebhookRelay {
   }
 
   /**
-   * Starts the rounds. The first instance ever to run places the position at the feed's end: events from
-   * before webhooks existed are for nobody.
+   * The first instance ever to run (worker or API-only: a subscription can be created on either) places the
+   * position at the feed's end: events from before webhooks existed are for nobody. Later calls change nothing.
    */
-  async start(): Promise<void> {
+  async placeStartPosition(): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const end = await this.feed.end(tx);
       await tx.query(initRelayPosition(end?.tx ?? '0', end?.sequence ?? '0'));
     });
+  }
+
+  /** Starts the rounds (on worker instances), after placeStartPosition. */
+  start(): void {
     this.running = true;
     this.schedule(0);
   }

@@ -43,9 +43,11 @@ export class WebhooksLifecycle implements OnApplicationBootstrap, BeforeApplicat
     let warned = false;
     while (!this.stopping) {
       try {
+        // The queue and the relay on every instance, the sending only on workers (WEBHOOK_WORKER).
         await this.queue.start();
-        await this.relay.start();
-        this.worker.start();
+        await this.relay.placeStartPosition();
+        this.relay.start();
+        if (this.config.webhooks.worker) this.worker.start();
         this.started = true;
         return;
       } catch (error) {

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         retrySchedule: [5_000, 30_000, 120_000, 600_000, 3_600_000, 21_600_000, 86_400_000],
         secretOverlapSeconds: 86_400,
         timeoutMs: 10_000,
+        worker: true,
       },
     });
   });

@@ -111,6 +111,12 @@ export const APP_CONFIG_SCHEMA = {
     dispatchIntervalMs: integer('WEBHOOK_DISPATCH_INTERVAL_MS', 10, 60_000).default(50),
     /** Deliveries one instance sends at once. */
     concurrency: integer('WEBHOOK_CONCURRENCY', 1, 1_000).default(50),
+    /**
+     * Whether this instance sends deliveries. `false` makes an API-only instance: it still hands events to the
+     * subscriptions (the relay, one instance at a time) and enqueues pings and manual retries, but the sending
+     * (TLS, signing, waiting on receivers) is left to the instances with `true`, of which there must be at least one.
+     */
+    worker: flag('WEBHOOK_WORKER').default(true),
   },
 };
 
