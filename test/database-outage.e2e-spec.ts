@@ -1,8 +1,11 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { startAppProcess } from './support/app-process';
+import { ApiClient } from './support/http';
 import { aListing } from './support/listings';
 import { PrivatePostgres } from './support/private-postgres';
-import { SignedIn, TestApp, signUp, startTestApp } from './support/test-app';
+import { WebhookReceiver } from './support/webhook-receiver';
+import { SignedIn, TestApp, signUp, startTestApp, uniqueEmail } from './support/test-app';
 
 /** Short bounds, so that the drill is quick; the defaults are 5 s, 5 s and 15 s. */
 const CONNECT_MS = 1_000;
@@ -221,4 +224,45 @@ describe('database outage drill (a private PostgreSQL stopped, frozen and restar
     expect(recoveries()).toHaveLength(1);
     expect(logs.error).toEqual([]);
   }, 60_000);
+
+  it('started while the database is stopped: once it is back, webhooks start without a restart, and a subscription made before they did gets its events', async () => {
+    const receiver = await WebhookReceiver.start();
+    // A database of its own: the in-process instance's worker (loopback destinations refused) must not take its jobs.
+    const lateUrl = await server.createMigratedDatabase('listing_outage_late');
+    await server.stopServer();
+    // Ready means the database answers: the launch settles only after the server is started again below.
+    const launching = startAppProcess({
+      databaseUrl: lateUrl,
+      env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_DISPATCH_INTERVAL_MS: '20', DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_MS) },
+      startTimeoutMs: 90_000,
+    });
+    let instance: Awaited<typeof launching> | undefined;
+    try {
+      await sleep(3_000);
+      await server.startServer();
+      instance = await launching;
+      expect(instance.output()).toContain('webhooks not started yet');
+      const api = new ApiClient(instance.baseUrl);
+      const credentials = { email: uniqueEmail('late'), password: 'correct horse battery staple' };
+      expect((await api.post('/auth/register', credentials)).status).toBe(201);
+      const login = await api.post<{ access_token: string }>('/auth/login', credentials);
+      const owner = api.as(login.body.access_token);
+      const listing = await owner.post<{ id: number }>('/listings', aListing({ latest_price_eur: 200_000 }));
+      expect(listing.status).toBe(201);
+      const created = await owner.post<{ id: number; secret: string }>('/webhooks', { url: receiver.url('/late'), events: ['listing.price_changed'] });
+      expect(created.status).toBe(201);
+      receiver.setSecrets('/late', [created.body.secret]);
+      expect((await owner.put(`/listings/${listing.body.id}`, aListing({ latest_price_eur: 123_456 }))).status).toBe(200);
+      // Made before the webhooks' start was retried (every 5 s): the subscription placed the relay's start
+      // position, so this event is still for it.
+      const [delivery] = await receiver.waitFor('/late', 1, { timeoutMs: 15_000 });
+      expect(delivery.verified).toBe(true);
+      expect((delivery.body as { data: { listing: { latest_price_eur: number } } }).data.listing.latest_price_eur).toBe(123_456);
+    } finally {
+      await server.startServer().catch(() => undefined);
+      instance ??= await launching.catch(() => undefined);
+      await instance?.stop();
+      await receiver.close();
+    }
+  }, 120_000);
 });

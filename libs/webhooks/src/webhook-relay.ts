@@ -50,14 +50,17 @@ export class WebhookRelay {
   }
 
   /**
-   * The first instance ever to run (worker or API-only: a subscription can be created on either) places the
-   * position at the feed's end: events from before webhooks existed are for nobody. Later calls change nothing.
+   * Places the position at the feed's end, once ever: events from before any subscription existed are for
+   * nobody. Later calls change nothing. Called at every instance's start and in the transaction that creates a
+   * subscription, so that one created before any relay has started (the database was away then) still gets
+   * every event after it.
    */
-  async placeStartPosition(): Promise<void> {
-    await this.sql.transaction(async (tx) => {
-      const end = await this.feed.end(tx);
-      await tx.query(initRelayPosition(end?.tx ?? '0', end?.sequence ?? '0'));
-    });
+  async placeStartPosition(tx?: SqlTransaction): Promise<void> {
+    const place = async (within: SqlTransaction) => {
+      const end = await this.feed.end(within);
+      await within.query(initRelayPosition(end?.tx ?? '0', end?.sequence ?? '0'));
+    };
+    await (tx ? place(tx) : this.sql.transaction(place));
   }
 
   /** Starts the rounds (on worker instances), after placeStartPosition. */

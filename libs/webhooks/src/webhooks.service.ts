@@ -10,6 +10,7 @@ import type { WebhookFilter } from './dto/webhook-filter.dto';
 import { WEBHOOK_PAGE_DEFAULT, type DeliveryView, type WebhookView, type WebhookWithSecretView, type WebhooksQuery } from './dto/webhook.view';
 import type { WebhookCreateDto, WebhookUpdateDto } from './dto/webhook-write.dto';
 import { PING_EVENT } from './webhook-events';
+import { WebhookRelay } from './webhook-relay';
 import {
   type DeliveryRow,
   type SubscriptionRow,
@@ -40,6 +41,7 @@ export class WebhooksService {
     private readonly sql: SqlService,
     private readonly queue: DeliveryQueue,
     private readonly worker: DeliveryWorker,
+    private readonly relay: WebhookRelay,
     private readonly config: AppConfig,
   ) {
     this.policy = { allowPrivate: config.webhooks.allowPrivateUrls, httpsOnly: config.nodeEnv === 'production' };
@@ -54,6 +56,7 @@ export class WebhooksService {
       const [{ count }] = await tx.query<{ count: number }>(countOwnerSubscriptions(caller.id));
       if (count >= max) throw new ConflictException(`An account may have at most ${max} webhook subscriptions: delete one first`);
       const [created] = await tx.query<SubscriptionRow>(insertSubscription(caller.id, dto.url, dto.events, plainFilter(dto.filter), dto.description ?? null, secret, new Date()));
+      await this.relay.placeStartPosition(tx);
       return created;
     });
     return { ...toWebhookView(row), secret };
