@@ -2,8 +2,8 @@
 // (lint refuses imports of a library's files from outside it).
 export { CurrentUser, IS_PUBLIC, Public, REQUIRED_ROLES, Roles } from './access/access.decorators';
 export type { RequestWithUser } from './access/access.decorators';
-export { isAdmin } from './access/authenticated-user';
-export type { AuthenticatedUser, Role } from './access/authenticated-user';
+export { API_KEY_SCOPES, isAdmin } from './access/authenticated-user';
+export type { ApiKeyScope, AuthenticatedUser, Role } from './access/authenticated-user';
 export { AppConfig, loadConfig } from './config/app-config';
 export { AppConfigModule } from './config/app-config.module';
 export { ConfigError } from './config/settings';
