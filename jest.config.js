@@ -46,11 +46,6 @@ const transformIgnorePatterns = JEST_REQUIRES_ESM ? ['/node_modules/'] : [`/node
 module.exports = {
   // A global option (ignored inside projects): e2e tests wait on real HTTP and PostgreSQL.
   testTimeout: 60_000,
-  // On this 2-core CI machine Jest runs every file in one process (one worker: in band). Since the webhooks
-  // (issue 18) a full in-band run can leave a handle open after its last test ("Jest did not exit"), which would
-  // hang CI; not found yet (each webhook, outage and startup file exits on its own; see the session note). Exit
-  // once the results are in, until it is found.
-  forceExit: true,
   projects: [
     {
       displayName: 'unit',

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import { startAppProcess } from './support/app-process';
+import { freePort, startAppProcess } from './support/app-process';
 import { ApiClient } from './support/http';
 import { aListing } from './support/listings';
 import { PrivatePostgres } from './support/private-postgres';
@@ -231,14 +231,21 @@ describe('database outage drill (a private PostgreSQL stopped, frozen and restar
     const lateUrl = await server.createMigratedDatabase('listing_outage_late');
     await server.stopServer();
     // Ready means the database answers: the launch settles only after the server is started again below.
+    const port = await freePort();
     const launching = startAppProcess({
+      port,
       databaseUrl: lateUrl,
       env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_DISPATCH_INTERVAL_MS: '20', DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_MS) },
       startTimeoutMs: 90_000,
     });
     let instance: Awaited<typeof launching> | undefined;
     try {
-      await sleep(3_000);
+      // Up and answering 503 (database away) before the database comes back, however slowly it started.
+      const deadline = Date.now() + 90_000;
+      while ((await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status !== 503) {
+        if (Date.now() > deadline) throw new Error('the instance never answered readiness 503 while the database was stopped');
+        await sleep(100);
+      }
       await server.startServer();
       instance = await launching;
       expect(instance.output()).toContain('webhooks not started yet');
