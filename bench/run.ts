@@ -5,7 +5,7 @@
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench -- [--smoke] [--size small|large|both]
  *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
- *     [--scenarios R1,W1,...] [--app-main path/to/main.js]
+ *     [--scenarios R1,W1,...] [--app-main path/to/main.js] [--profile]
  *
  * --scenarios measures only the scenarios named (add `webhooks` for the webhook delivery section and the matching
  * micro-benchmark, which run by default). --app-main measures another build of the service as APP (a
@@ -19,12 +19,17 @@
  * deliveries/s and write-to-delivery latency; the matching micro-benchmark times matchAll with 10 000
  * subscriptions. Deliveries go to a receiver child process on 127.0.0.1 over HTTPS (see lib/webhook-receiver.ts).
  *
+ * --profile: after the measured rounds, one more run per scenario and server with V8's CPU profiler on (the servers
+ * are started with lib/profiler-preload.js, which does nothing until told); each profile and a summary of the top
+ * self-time packages and functions per request go to <results>/profiles/ (summary-<size>.md; the .cpuprofile files
+ * open in Chrome DevTools and are not committed).
+ *
  * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
  * Results: bench/results/latest.{json,md}, bench/results/ratios.svg (--smoke: bench/results/raw/smoke/);
  * logs and wrk scripts: bench/results/raw/.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +38,7 @@ import { measureJwtVerify } from './jwt-verify';
 import { DataSize, prepareDatabase, SIZES } from './lib/database';
 import { detectLoadTool, LoadResult, LoadTool, runLoad } from './lib/load';
 import { matchingSection, relayModuleOf } from './lib/matching';
+import { profileMarkdown, readProfile, summarizeProfile } from './lib/profile-summary';
 import { runCommand, Server } from './lib/processes';
 import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
 import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites, W1hSetup } from './lib/scenarios';
@@ -48,6 +54,7 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const RAW_DIR = path.join(RESULTS_DIR, 'raw'); // git-ignored
 const APP_MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
 const BASE_MAIN = path.join(__dirname, 'baseline', 'server.js');
+const PROFILER_PRELOAD = path.join(__dirname, 'lib', 'profiler-preload.js');
 
 interface Options {
   smoke: boolean;
@@ -65,6 +72,8 @@ interface Options {
   /** The webhook delivery section and the matching micro-benchmark (by default, or with `--scenarios …,webhooks`). */
   webhookSections: boolean;
   appMain: string;
+  /** A profiled run per scenario and server after the measured ones (--profile). */
+  profile: boolean;
 }
 
 function parseOptions(): Options {
@@ -82,6 +91,7 @@ function parseOptions(): Options {
       strict: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       'app-main': { type: 'string' },
+      profile: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -107,6 +117,7 @@ function parseOptions(): Options {
     scenarios: values.scenarios === undefined ? undefined : new Set(values.scenarios.split(',').map((id) => id.trim()).filter(Boolean)),
     webhookSections: values.scenarios === undefined || values.scenarios.split(',').some((id) => id.trim() === 'webhooks'),
     appMain: values['app-main'] === undefined ? APP_MAIN : path.resolve(values['app-main']),
+    profile: values.profile,
   };
 }
 
@@ -136,10 +147,14 @@ async function main(): Promise<number> {
   if (!appProblem) receiver = await WebhookReceiver.start(path.join(RAW_DIR, 'tls')).catch((error: Error) => `n/a (no webhook receiver: ${error.message})`);
   if (typeof receiver === 'string' && !appProblem) log(`webhook figures unavailable: ${receiver}`);
 
+  // A smoke run proves the benchmark works; its numbers mean nothing, so it leaves the published ones alone.
+  // Nor does a partial run (some scenarios, or another build) replace the published full run.
+  const partial = options.scenarios !== undefined || options.appMain !== APP_MAIN;
+  const outDir = options.smoke ? path.join(RAW_DIR, 'smoke') : partial ? path.join(RAW_DIR, 'partial') : RESULTS_DIR;
   const sizes: SizeRuns[] = [];
   try {
     for (const size of options.sizes) {
-      sizes.push(await benchmarkSize(size, options, tool, serverUrl, jwtSecret, appProblem, receiver));
+      sizes.push(await benchmarkSize(size, options, tool, serverUrl, jwtSecret, appProblem, receiver, path.join(outDir, 'profiles')));
     }
   } finally {
     if (typeof receiver !== 'string') await receiver.stop();
@@ -147,10 +162,7 @@ async function main(): Promise<number> {
   log('JWT verify micro-benchmark');
   const jwtVerify = measureJwtVerify(options.smoke ? 300 : 2000);
   const report = summarize(startedAt, await environment(serverUrl, tool, options), sizes, jwtVerify);
-  // A smoke run proves the benchmark works; its numbers mean nothing, so it leaves the published ones alone.
-  // Nor does a partial run (some scenarios, or another build) replace the published full run.
-  const partial = options.scenarios !== undefined || options.appMain !== APP_MAIN;
-  const files = writeReport(report, options.smoke ? path.join(RAW_DIR, 'smoke') : partial ? path.join(RAW_DIR, 'partial') : RESULTS_DIR);
+  const files = writeReport(report, outDir);
   log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
   log(`JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs`);
   for (const row of webhookRows(report.webhooks)) {
@@ -167,6 +179,7 @@ async function benchmarkSize(
   jwtSecret: string,
   appProblem: string | undefined,
   receiver: WebhookReceiver | string,
+  profilesDir: string,
 ): Promise<SizeRuns> {
   log(`\n== ${size.name}: ${size.listings} listings, ${size.prices} prices`);
   const url = await prepareDatabase(serverUrl, size, RAW_DIR, log);
@@ -185,6 +198,9 @@ async function benchmarkSize(
   };
   // The receiver is on loopback, and it speaks HTTPS with a certificate of its own (production sends over https only).
   const appEnv: NodeJS.ProcessEnv = typeof receiver === 'string' ? env : { ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'true', NODE_EXTRA_CA_CERTS: receiver.caFile };
+  // With --profile, each server gets the profiler preload and a control file naming where the next profile goes.
+  const profiling = (side: Side): { args: string[]; env: NodeJS.ProcessEnv } =>
+    o.profile ? { args: ['--require', PROFILER_PRELOAD], env: { BENCH_PROFILE_CONTROL: path.join(RAW_DIR, `profile-control-${side}`) } } : { args: [], env: {} };
   const servers: Partial<Record<Side, Server>> = {};
   // The webhook worker: another instance of APP on the same database that sends the deliveries the API instance's
   // relay created. It runs only while deliveries are wanted (after each W1h run, and for the delivery section):
@@ -193,12 +209,13 @@ async function benchmarkSize(
   const unavailable: Partial<Record<Side, string>> = {};
   let result: SizeRuns;
   try {
-    servers.base = await Server.start('BASE', BASE_MAIN, env, path.join(RAW_DIR, `base-${size.name}.log`));
+    servers.base = await Server.start('BASE', BASE_MAIN, { ...env, ...profiling('base').env }, path.join(RAW_DIR, `base-${size.name}.log`), profiling('base').args);
     if (appProblem) unavailable.app = `n/a (${appProblem})`;
     else {
       // APP is deployed as an API instance (measured) and, when there are deliveries to send, a webhook worker
       // instance (WEBHOOK_WORKER): see startWorker.
-      servers.app = await Server.start('APP', o.appMain, { ...appEnv, WEBHOOK_WORKER: 'false' }, path.join(RAW_DIR, `app-${size.name}.log`)).catch((error: Error) => {
+      const appProfiling = profiling('app');
+      servers.app = await Server.start('APP', o.appMain, { ...appEnv, ...appProfiling.env, WEBHOOK_WORKER: 'false' }, path.join(RAW_DIR, `app-${size.name}.log`), appProfiling.args).catch((error: Error) => {
         unavailable.app = `n/a (did not start: ${error.message})`;
         return undefined;
       });
@@ -216,7 +233,7 @@ async function benchmarkSize(
       throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')}, webhooks)`);
     }
     const runs = await probeAll(scenarios, servers, unavailable);
-    await measure(scenarios, runs, servers, size, o, tool);
+    await measure(scenarios, runs, servers, size, o, tool, profilesDir);
     result = { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };
     if (o.webhookSections) {
       result.delivery =
@@ -265,7 +282,15 @@ async function probeAll(scenarios: Scenario[], servers: Partial<Record<Side, Ser
   return runs;
 }
 
-async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Partial<Record<Side, Server>>, size: DataSize, o: Options, tool: LoadTool): Promise<void> {
+async function measure(
+  scenarios: Scenario[],
+  runs: ScenarioRuns[],
+  servers: Partial<Record<Side, Server>>,
+  size: DataSize,
+  o: Options,
+  tool: LoadTool,
+  profilesDir: string,
+): Promise<void> {
   // APP's runs of a scenario with a session (W1h) are wrapped in it: its subscriptions exist during the run only.
   const load = async (side: Side, scenario: Scenario, durationSec: number): Promise<{ result: LoadResult; webhooks?: W1hRound }> => {
     const session = side === 'app' ? scenario.appSession : undefined;
@@ -324,6 +349,35 @@ async function measure(scenarios: Scenario[], runs: ScenarioRuns[], servers: Par
       }
     }
   }
+  if (!o.profile) return;
+  // Profiled runs come after every measured one, so the profiler's cost touches no figure.
+  mkdirSync(profilesDir, { recursive: true });
+  const sections: string[] = [`# CPU profiles, ${size.name} data (${new Date().toISOString()})`, ''];
+  for (const [i, scenario] of scenarios.entries()) {
+    for (const side of ['app', 'base'] as const) {
+      if (!measurable(i, side)) continue;
+      const file = path.join(profilesDir, `${size.name}-${scenario.id}-${side}.cpuprofile`);
+      rmSync(file, { force: true });
+      writeFileSync(path.join(RAW_DIR, `profile-control-${side}`), file);
+      servers[side]!.signal('SIGUSR2');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the profiler is on before the load starts
+      const { result } = await load(side, scenario, o.durationSec);
+      servers[side]!.signal('SIGUSR2');
+      const deadline = Date.now() + 15_000;
+      while (!existsSync(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // written in one call; let it finish
+      if (!existsSync(file)) {
+        sections.push(`### ${scenario.id} ${side.toUpperCase()}`, '', 'no profile was written', '');
+        continue;
+      }
+      const summary = summarizeProfile(readProfile(file), result.requests);
+      sections.push(profileMarkdown(`${scenario.id} ${scenario.title} — ${side.toUpperCase()}`, summary));
+      log(`[${size.name} ${scenario.id} profile] ${side.toUpperCase().padEnd(4)} ${summary.busyUsPerRequest.toFixed(0)} µs busy per request: ${path.relative(ROOT, file)}`);
+    }
+  }
+  const summaryFile = path.join(profilesDir, `summary-${size.name}.md`);
+  writeFileSync(summaryFile, sections.join('\n'));
+  log(`profile summary: ${path.relative(ROOT, summaryFile)}`);
 }
 
 /**

@@ -76,16 +76,21 @@ export class Server {
     return this.child.pid;
   }
 
+  /** Sends a signal (SIGUSR2 toggles the profiler of a server started with the profiler preload). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** The CPU time the server has used so far, in µs (see processCpuMicros). */
   cpuMicros(): number | undefined {
     return processCpuMicros(this.child.pid);
   }
 
   /** Starts `node script` listening on a free port of 127.0.0.1, and waits until it answers HTTP. */
-  static async start(name: string, script: string, env: NodeJS.ProcessEnv, logPath: string): Promise<Server> {
+  static async start(name: string, script: string, env: NodeJS.ProcessEnv, logPath: string, nodeArgs: string[] = []): Promise<Server> {
     const port = await freePort();
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [script], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     const server = new Server(name, `http://127.0.0.1:${port}`, child);
