@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { ApiClient, type ApiResponse, nextPageUrl } from './support/http';
 import { type Listing, aListing } from './support/listings';
+import { TEST_REDIS_URL, describeWithRedis, uniqueRedisPrefix } from './support/redis';
 import { type SignedIn, type TestApp, signIn, signUp, signUpAdmin, startTestApp } from './support/test-app';
 
 interface ApiKey {
@@ -353,5 +355,34 @@ describe('API key rate limit', () => {
     expect((await first.post('/listings', aListing())).status).toBe(429);
     expect((await second.get('/auth/me')).status).toBe(200);
     expect((await owner.api.get('/auth/me')).status).toBe(200);
+  });
+});
+
+describeWithRedis('API key rate limit across instances sharing Redis (REDIS_URL)', () => {
+  const LIMIT = 4;
+  const prefix = uniqueRedisPrefix('api-keys');
+  let first: TestApp;
+  let second: TestApp;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, API_KEY_RATE_LIMIT_PER_MINUTE: String(LIMIT) };
+    [first, second] = await Promise.all([startTestApp(env), startTestApp(env)]);
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+    await redis?.quit();
+  });
+
+  it('one budget per key, whichever instance answers', async () => {
+    const owner = await signUp(first, 'keys-shared');
+    const created = await owner.api.post<{ id: number; key: string }>('/auth/api-keys', { name: 'shared', scopes: ['listings:write'] });
+    expect(created.status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i <= LIMIT; i += 1) statuses.push((await (i % 2 === 0 ? first : second).api.get('/auth/me', { token: created.body.key })).status);
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(200), 429]);
+    expect((await second.api.get('/auth/me', { token: created.body.key })).status).toBe(429);
+    expect(await redis.zcard(`${prefix}throttler:{api-key:api-key:${created.body.id}}:hits`)).toBe(LIMIT);
   });
 });
