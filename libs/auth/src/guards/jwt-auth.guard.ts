@@ -11,7 +11,6 @@ import { JWT_STRATEGY } from '../strategies/jwt.strategy';
 import { type AccessTokens, bearerToken } from '../tokens/access-tokens';
 
 const MISSING_TOKEN = 'Missing bearer token: send Authorization: Bearer <access_token>';
-const INVALID_TOKEN = INVALID_CREDENTIALS;
 
 /**
  * The global guard: every route needs a valid bearer token (JwtStrategy) unless it, or its controller,
@@ -67,6 +66,6 @@ export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
     if (error) throw error instanceof Error ? error : new Error(`authentication failed: ${JSON.stringify(error)}`, { cause: error });
     if (user) return user;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    throw new UnauthorizedException(bearerToken(request.headers.authorization) ? INVALID_TOKEN : MISSING_TOKEN);
+    throw new UnauthorizedException(bearerToken(request.headers.authorization) ? INVALID_CREDENTIALS : MISSING_TOKEN);
   }
 }
