@@ -1,8 +1,9 @@
-import { ForbiddenException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Logger, type OnApplicationShutdown, UnauthorizedException } from '@nestjs/common';
 import { ThrottlerException, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig, type ApiKeyAccess, type AuthenticatedUser } from '@app/common';
 import { SqlService } from '@app/database';
+import { PerMinuteCounter } from '../rate-limits/per-minute-counter';
 import { apiKeyRefusal, hasApiKeyShape, hashApiKey } from './api-key-access';
 import { type KeyForRequestRow, keyForRequest, recordUse } from './api-key.statements';
 
@@ -22,16 +23,23 @@ const MINUTE_MS = 60_000;
  * process, so a revocation or the owner's deactivation is refused on the next request on every instance.
  */
 @Injectable()
-export class ApiKeyAuthentication {
+export class ApiKeyAuthentication implements OnApplicationShutdown {
   private readonly logger = new Logger('ApiKeys');
   private readonly limitPerMinute: number;
+  /** Without REDIS_URL: this process' own count (see PerMinuteCounter); with it, the shared throttler storage. */
+  private readonly localCounter: PerMinuteCounter | undefined;
 
   constructor(
     private readonly sql: SqlService,
-    @Inject(ThrottlerStorage) private readonly counters: ThrottlerStorage,
+    @Inject(ThrottlerStorage) private readonly sharedCounters: ThrottlerStorage,
     config: AppConfig,
   ) {
     this.limitPerMinute = config.auth.apiKeyRateLimitPerMinute;
+    this.localCounter = config.redisUrl ? undefined : new PerMinuteCounter(this.limitPerMinute);
+  }
+
+  onApplicationShutdown(): void {
+    this.localCounter?.onApplicationShutdown();
   }
 
   /**
@@ -62,14 +70,25 @@ export class ApiKeyAuthentication {
   }
 
   /**
-   * One request against the key's per-minute budget, in the storage of the sign-in limits (Redis when REDIS_URL is
-   * set, so all instances share it). A sliding minute without a block: over the limit, a request is refused (and
-   * not counted) until the oldest counted one is a minute old, which is what Retry-After says.
+   * One request against the key's per-minute budget. A sliding minute without a block: over the limit, a request is
+   * refused (and not counted) until the oldest counted one is a minute old, which is what Retry-After says. With
+   * REDIS_URL, in the sign-in limits' storage (RedisThrottlerStorage), so all instances share one budget per key;
+   * without, in this process at O(1) a request.
    */
   private async countRequest(id: number, reply: FastifyReply): Promise<void> {
-    const { isBlocked, timeToBlockExpire } = await this.counters.increment(`api-key:${id}`, MINUTE_MS, this.limitPerMinute, 0, API_KEY_THROTTLER);
-    if (!isBlocked) return;
-    void reply.header('retry-after', String(Math.max(1, timeToBlockExpire)));
+    const retryAfterSeconds = this.localCounter ? this.countLocally(id) : await this.countShared(id);
+    if (retryAfterSeconds === undefined) return;
+    void reply.header('retry-after', String(retryAfterSeconds));
     throw new ThrottlerException(`Too many requests with this API key: at most ${this.limitPerMinute} a minute`);
+  }
+
+  private countLocally(id: number): number | undefined {
+    const outcome = this.localCounter!.count(String(id));
+    return outcome.allowed ? undefined : outcome.retryAfterSeconds;
+  }
+
+  private async countShared(id: number): Promise<number | undefined> {
+    const { isBlocked, timeToBlockExpire } = await this.sharedCounters.increment(`api-key:${id}`, MINUTE_MS, this.limitPerMinute, 0, API_KEY_THROTTLER);
+    return isBlocked ? Math.max(1, timeToBlockExpire) : undefined;
   }
 }
