@@ -66,11 +66,13 @@ describeWithBrowser('Swagger UI at /docs (Chromium)', () => {
       await authorizeButton.click();
       const dialog = page.locator('.modal-ux');
       await dialog.waitFor();
-      await dialog.locator('input').fill(owner.accessToken);
-      await dialog.locator('button.authorize', { hasText: 'Authorize' }).click();
-      // Once authorized the dialog offers "Logout" instead of "Authorize".
-      await dialog.locator('button', { hasText: 'Logout' }).waitFor();
-      await dialog.locator('button.btn-done', { hasText: 'Close' }).click();
+      // The dialog has one form per scheme (bearer, then apiKey for API keys): fill the bearer one.
+      const bearerForm = dialog.locator('.auth-container', { has: page.locator('h4', { hasText: /^\s*bearer\b/ }) });
+      await bearerForm.locator('input').fill(owner.accessToken);
+      await bearerForm.locator('button.authorize', { hasText: 'Authorize' }).click();
+      // Once authorized the form offers "Logout" instead of "Authorize".
+      await bearerForm.locator('button', { hasText: 'Logout' }).waitFor();
+      await dialog.locator('button.btn-done', { hasText: 'Close' }).first().click();
       await dialog.waitFor({ state: 'detached' });
       await page.locator('.auth-wrapper button.authorize.locked').waitFor();
 

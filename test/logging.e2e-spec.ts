@@ -90,6 +90,20 @@ describe('logs', () => {
       expect(await logs.requestLine(missing.headers.get('x-request-id'))).toMatchObject({ route: null, path: '/no-such-route', status: 404 });
     });
 
+    it('a request made with an API key names the key by its id (the key itself appears nowhere), refused ones too', async () => {
+      const user = await signUp(testApp, 'logged-key');
+      const created = await user.api.post<{ id: number; key: string }>('/auth/api-keys', { name: 'logged', scopes: ['listings:write'] });
+      expect(created.status).toBe(201);
+      const withKey = testApp.api.as(created.body.key);
+      const me = await withKey.get('/auth/me');
+      expect(await logs.requestLine(me.headers.get('x-request-id'))).toMatchObject({ route: '/auth/me', status: 200, userId: user.id, apiKeyId: created.body.id });
+      const refused = await withKey.get('/webhooks');
+      expect(refused.status).toBe(403);
+      expect(await logs.requestLine(refused.headers.get('x-request-id'))).toMatchObject({ route: '/webhooks', status: 403, userId: user.id, apiKeyId: created.body.id });
+      expect(logs.text).not.toContain(created.body.key);
+      expect(logs.text).not.toContain(created.body.key.slice(4));
+    });
+
     it('a rejected request has its line too, with the status it got', async () => {
       const rejected = await testApp.api.post('/auth/login', { email: 'not an email', password: 'whatever-it-is' });
       expect(rejected.status).toBe(422);

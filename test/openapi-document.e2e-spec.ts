@@ -104,7 +104,9 @@ describe('the OpenAPI document', () => {
     expect(documented.map((d) => `${d.method} ${d.path}`).sort()).toEqual(served.map((s) => `${s.method} ${s.path}`).sort());
     for (const route of served) {
       const operation = documented.find((d) => d.method === route.method && d.path === route.path);
-      expect({ route, security: operation?.security }).toEqual({ route, security: route.access === 'public' ? [] : [{ bearer: [] }] });
+      // API keys are a second scheme on the routes that admit them (a scope, or any key); elsewhere only the access token.
+      const takesKeys = route.access !== 'public' && route.apiKey !== 'never' && route.apiKey !== 'closed';
+      expect({ route, security: operation?.security }).toEqual({ route, security: route.access === 'public' ? [] : takesKeys ? [{ bearer: [] }, { apiKey: [] }] : [{ bearer: [] }] });
     }
   });
 
@@ -127,6 +129,18 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('documents both ways to authenticate, and on each route what an API key may do there', () => {
+    expect(document.components.securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'lak_…' } });
+    const replace = document.paths['/listings/{id}'].put as Json;
+    expect(replace.description).toContain('**API keys**: need the `listings:write` scope.');
+    expect(Object.keys(replace.responses as Json)).toEqual(expect.arrayContaining(['401', '403', '429']));
+    expect(replace.responses['429'].headers).toHaveProperty('Retry-After');
+    // Routes that refuse keys document the 403, public ones too when no key may ever call them.
+    expect((document.paths['/auth/me/password'].post as Json).description).toContain('never accepted');
+    expect(Object.keys((document.paths['/auth/refresh'].post as Json).responses as Json)).toContain('403');
+    expect(Object.keys((document.paths['/listings'].get as Json).responses as Json)).not.toContain('403');
   });
 
   it('documents the conditional GETs: If-None-Match, ETag and Cache-Control, and the 304 without a body', () => {

@@ -10,6 +10,11 @@ export interface Schema {
   required?: string[];
   additionalProperties?: boolean | Schema;
   items?: Schema;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  /** OpenAPI 3.0: null is a valid value too. */
+  nullable?: boolean;
   enum?: unknown[];
   minimum?: number;
   maximum?: number;

@@ -41,7 +41,7 @@ export async function expectationFor(c: FuzzCase, operation: OperationSpec, reso
   // The query is validated before the listing is looked up: a date the database cannot take is a 400, even for an unknown id.
   const refusedDate = refusedDateParameter(operation, resolved);
   if (refusedDate) return refusedDate;
-  const special = await documentedRefusal(operation, resolved, world);
+  const special = await documentedRefusal(operation, resolved, world, c.actor === 'admin');
   for (const target of Object.values(resolved.targets)) {
     // When the body is refused too (a transfer to an account that does not exist), either answer is right.
     if (target.exists === false) return { statuses: [404, ...(special?.statuses ?? [])], why: `${target.resource} ${target.id} does not exist${special ? `, and ${special.why}` : ''}` };
@@ -56,7 +56,7 @@ export async function expectationFor(c: FuzzCase, operation: OperationSpec, reso
   return { statuses: operation.statuses.filter(isSuccess), why: 'a valid request succeeds' };
 }
 
-async function documentedRefusal(operation: OperationSpec, resolved: Resolved, world: FuzzWorld): Promise<Expectation | undefined> {
+async function documentedRefusal(operation: OperationSpec, resolved: Resolved, world: FuzzWorld, byAdmin: boolean): Promise<Expectation | undefined> {
   const body = (resolved.body ?? {}) as Record<string, unknown>;
   switch (operation.id) {
     case 'register': {
@@ -88,6 +88,12 @@ async function documentedRefusal(operation: OperationSpec, resolved: Resolved, w
     case 'admin-transfer-listing': {
       const exists = typeof body.owner_id === 'number' && (await world.userExists(body.owner_id));
       return exists ? undefined : { statuses: [422], why: `owner ${String(body.owner_id)} does not exist` };
+    }
+    case 'create-api-key': {
+      // The admin scope and a key that never expires are for admins' keys only; and an account has at most 25 keys in use.
+      const scopes = Array.isArray(body.scopes) ? (body.scopes as unknown[]) : [];
+      if (!byAdmin && (scopes.includes('admin') || body.expires_in_days === null)) return { statuses: [422], why: 'admin scope or no expiry, caller is not an admin' };
+      return { statuses: [201, 409], why: 'created, unless the account already has the most keys it may have in use' };
     }
     case 'get-listing-price-at': {
       const listing = resolved.targets.id?.listing;

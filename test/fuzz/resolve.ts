@@ -129,6 +129,14 @@ async function resolveTarget(placeholder: Placeholder, world: FuzzWorld, account
     }
     return { resource, id: String(MISSING_IDS[pick % MISSING_IDS.length]), exists: false };
   }
+  if (resource === 'api-keys') {
+    if (kind === 'existing' && account) {
+      // The caller's own keys still in use: its to revoke (and an admin's, through the admin route too).
+      const { rows } = await world.db.query<{ id: number }>('SELECT id FROM api_key WHERE owner_id = $1 AND revoked_date IS NULL ORDER BY id', [account.id]);
+      if (rows.length > 0) return { resource, id: String(rows[pick % rows.length].id), exists: true };
+    }
+    if (kind === 'missing') return { resource, id: String(MISSING_IDS[pick % MISSING_IDS.length]), exists: false };
+  }
   return { resource, id: String(pick % 1000), exists: 'unknown' };
 }
 

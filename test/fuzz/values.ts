@@ -196,8 +196,12 @@ export function validValue(schema: Schema, hints: Hints = {}, name?: string): fc
     }
     case 'boolean':
       return fc.boolean();
-    case 'array':
-      return fc.array(validValue(schema.items ?? {}, hints), { maxLength: 5 });
+    case 'array': {
+      const minLength = schema.minItems ?? 0;
+      const maxLength = Math.max(minLength, Math.min(schema.maxItems ?? 5, 5));
+      const items = validValue(schema.items ?? {}, hints);
+      return schema.uniqueItems ? fc.uniqueArray(items, { minLength, maxLength, selector: (item) => JSON.stringify(item) }) : fc.array(items, { minLength, maxLength });
+    }
     case 'object':
     default: {
       if (!schema.properties) return fc.constant({});
@@ -323,7 +327,8 @@ function wrongType(schema: Schema): fc.Arbitrary<Broken> {
     object: [[], 'object', 1, true, null],
     array: [{}, 'array', 1, null],
   };
-  const wrong = byType[schema.type ?? 'object'] ?? [null];
+  // A nullable field takes null: not a wrong type there.
+  const wrong = (byType[schema.type ?? 'object'] ?? [null]).filter((value) => !(schema.nullable && value === null));
   return fc.constantFrom(...wrong).map((value) => ({ value, why: `wrong type: ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value} for ${schema.type ?? 'object'}`, rule: 'schema' }));
 }
 

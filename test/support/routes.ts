@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
-import { IS_PUBLIC, REQUIRED_ROLES, type Role } from '@app/common';
+import { API_KEY_ACCESS, type ApiKeyAccess, IS_PUBLIC, REQUIRED_ROLES, type Role } from '@app/common';
 import type { TestApp } from './test-app';
 
 export type Access = 'public' | 'authenticated' | 'admin';
@@ -10,6 +10,8 @@ export interface RouteAccess {
   method: string;
   path: string;
   access: Access;
+  /** What an API key may do there: a scope it needs, `any` key, `never`, or `closed` (nothing declared: refused). */
+  apiKey: ApiKeyAccess | 'closed';
 }
 
 /** Every route the application serves, with the access rule its decorators declare. */
@@ -29,8 +31,9 @@ export function declaredRoutes(testApp: TestApp): RouteAccess[] {
         const isPublic = reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]);
         const roles = reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, [handler, controller]);
         const access: Access = isPublic ? 'public' : roles?.includes('ADMIN') ? 'admin' : 'authenticated';
+        const apiKey = reflector.getAllAndOverride<ApiKeyAccess | undefined>(API_KEY_ACCESS, [handler, controller]) ?? 'closed';
         const path = `/${[base, sub].filter((part) => part && part !== '/').join('/')}`.replace(/\/+/g, '/');
-        routes.push({ method, path, access });
+        routes.push({ method, path, access, apiKey });
       }
     }
   }

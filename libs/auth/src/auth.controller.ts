@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiErrors, type AuthenticatedUser, CurrentUser, Public } from '@app/common';
+import { AnyApiKey, ApiErrors, type AuthenticatedUser, CurrentUser, NoApiKeys, Public } from '@app/common';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto, CredentialsDto, RefreshTokenDto } from './dto/credentials.dto';
 import { TokenPairView } from './dto/token-pair.view';
@@ -13,6 +13,8 @@ const NOT_THROTTLED = { default: true, account: true, 'account-ceiling': true };
 @ApiTags('auth')
 @Controller('auth')
 @UseGuards(AuthThrottlerGuard)
+// Signing in, tokens and the password are the account's own business: never an API key's (GET /auth/me aside).
+@NoApiKeys()
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -76,6 +78,8 @@ export class AuthController {
     await this.auth.logoutEverywhere(caller.id);
   }
 
+  // Any key may ask who it acts as.
+  @AnyApiKey()
   @SkipThrottle(NOT_THROTTLED)
   @Get('me')
   @ApiOperation({ operationId: 'get-me', summary: 'The signed-in account' })

@@ -4,6 +4,9 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '@app/common';
 import { AUTH_SETTINGS, AuthService, AuthSettings } from './auth.service';
 import { AuthController } from './auth.controller';
+import { ApiKeyAuthentication } from './api-keys/api-key-authentication';
+import { AdminApiKeysController, ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { authThrottlers } from './guards/auth-throttler.guard';
 import { RedisThrottlerStorage } from './rate-limits/redis-throttler-storage';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -39,7 +42,7 @@ export class AuthModule {
           },
         }),
       ],
-      controllers: [AuthController],
+      controllers: [AuthController, ApiKeysController, AdminApiKeysController],
       providers: [
         {
           provide: AUTH_SETTINGS,
@@ -56,9 +59,11 @@ export class AuthModule {
         JwtStrategy,
         AuthService,
         RefreshTokensService,
+        ApiKeysService,
+        ApiKeyAuthentication,
       ],
       // What the global guards (registered in AppModule with every other global provider) need.
-      exports: [AUTH_SETTINGS, UsersModule],
+      exports: [AUTH_SETTINGS, UsersModule, ApiKeyAuthentication],
     };
   }
 }

@@ -1,7 +1,7 @@
 // The library's public surface: what other libraries, the app and the tests use. Everything else is internal
 // (lint refuses imports of a library's files from outside it).
-export { CurrentUser, IS_PUBLIC, Public, REQUIRED_ROLES, Roles } from './access/access.decorators';
-export type { RequestWithUser } from './access/access.decorators';
+export { API_KEY_ACCESS, AnyApiKey, CurrentUser, IS_PUBLIC, NoApiKeys, Public, REQUIRED_ROLES, RequiresScope, Roles } from './access/access.decorators';
+export type { ApiKeyAccess, RequestWithUser } from './access/access.decorators';
 export { API_KEY_SCOPES, isAdmin } from './access/authenticated-user';
 export type { ApiKeyScope, AuthenticatedUser, Role } from './access/authenticated-user';
 export { AppConfig, loadConfig } from './config/app-config';
@@ -21,7 +21,7 @@ export { createLogging, nestLoggerFor } from './logging/logging';
 export type { AppLogging } from './logging/logging';
 export { requestIdFor } from './logging/request-id';
 export { logRequests } from './logging/request-log';
-export { ACCESS_EXTENSION, ApiErrors, ApiIdParam, ApiResponseHeaders } from './openapi/api-docs.decorators';
+export { ACCESS_EXTENSION, API_KEY_EXTENSION, ApiErrors, ApiIdParam, ApiResponseHeaders } from './openapi/api-docs.decorators';
 export { ApiErrorView, ValidationErrorView } from './openapi/error-views';
 export { decodeCursor, encodeCursor, isId, isIsoTimestamp, MAX_INT4 } from './pagination/cursor';
 export { toPage } from './pagination/page';

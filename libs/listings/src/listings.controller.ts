@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam, type AuthenticatedUser, ConditionalGet, CurrentUser, type Page, Paginated, ParseIdPipe, Public } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, ConditionalGet, CurrentUser, type Page, Paginated, ParseIdPipe, Public, RequiresScope } from '@app/common';
 import { ReadFrom } from '@app/database';
 import type { ReadSource } from '@app/database';
 import { EXAMPLE_LISTING, EXAMPLE_LISTING_WRITE } from './dto/examples';
@@ -11,7 +11,7 @@ import { ListingsService } from './listings.service';
 import type { IdempotentRequest, IdempotentResult } from './idempotency/idempotency.service';
 import { Idempotent, IdempotencyKey } from './idempotency/idempotent-route';
 
-/** Reads are public (listings are published data); writes need a bearer token. */
+/** Reads are public (listings are published data); writes need a bearer token, or an API key with listings:write. */
 @ApiTags('listings')
 @Controller('listings')
 export class ListingsController {
@@ -45,6 +45,7 @@ export class ListingsController {
     return this.listings.get(id, from);
   }
 
+  @RequiresScope('listings:write')
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -71,6 +72,7 @@ export class ListingsController {
     return this.listings.create(body, caller, idempotencyKey());
   }
 
+  @RequiresScope('listings:write')
   @Put(':id')
   @ApiIdParam()
   @ApiOperation({
@@ -85,6 +87,7 @@ export class ListingsController {
     return this.listings.replace(id, body, caller);
   }
 
+  @RequiresScope('listings:write')
   @Delete(':id')
   @HttpCode(204)
   @ApiIdParam()

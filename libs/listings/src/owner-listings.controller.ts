@@ -1,14 +1,18 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, MAX_INT4, type Page, Paginated, ParseIdPipe, Roles } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, MAX_INT4, type Page, Paginated, ParseIdPipe, RequiresScope, Roles } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
 import { ListingsService } from './listings.service';
 
-/** The caller's own listings, paginated like GET /listings. */
+/**
+ * The caller's own listings, paginated like GET /listings. For an API key it takes listings:write: which listings
+ * an account owns is not public (the listing representation has no owner), and it is what a program managing them needs.
+ */
 @ApiTags('listings')
 @Controller('auth/me/listings')
+@RequiresScope('listings:write')
 export class MyListingsController {
   constructor(private readonly listings: ListingsService) {}
 
@@ -41,6 +45,7 @@ export class OwnershipView {
 @ApiTags('admin')
 @Controller('admin/listings')
 @Roles('ADMIN')
+@RequiresScope('admin')
 export class AdminListingsController {
   constructor(private readonly listings: ListingsService) {}
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, Roles } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, RequiresScope, Roles } from '@app/common';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { AdminUserView } from './dto/user.view';
 import { UsersService } from './users.service';
@@ -8,6 +8,7 @@ import { UsersService } from './users.service';
 @ApiTags('admin')
 @Controller('admin/users')
 @Roles('ADMIN')
+@RequiresScope('admin')
 export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 

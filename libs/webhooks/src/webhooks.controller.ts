@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe } from '@app/common';
+import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, RequiresScope } from '@app/common';
 import { DeliveryView, WebhookListingEvent, WebhookPingEvent, WebhookView, WebhookWithSecretView, WebhooksQuery } from './dto/webhook.view';
 import { WebhookCreateDto, WebhookUpdateDto } from './dto/webhook-write.dto';
 import { WebhooksService } from './webhooks.service';
@@ -11,6 +11,8 @@ const OWNED = 'Only its owner (or an admin) sees it: anyone else gets 404.';
 // The bodies POSTed to subscribers: in the document's schemas (WebhookListingEvent, WebhookPingEvent) for receivers to read.
 @ApiExtraModels(WebhookListingEvent, WebhookPingEvent)
 @Controller('webhooks')
+// Every webhook route, reads included: a subscription's URL, filter and delivery log are the account's own.
+@RequiresScope('webhooks:manage')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 

@@ -1,8 +1,10 @@
-import { Controller, type ExecutionContext, Get, UnauthorizedException } from '@nestjs/common';
+import { Controller, type ExecutionContext, ForbiddenException, Get, UnauthorizedException } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import { type AuthenticatedUser, Public } from '@app/common';
+import { type AuthenticatedUser, NoApiKeys, Public, RequiresScope } from '@app/common';
 import { ReadFrom, type ReadSource } from '@app/database';
+import { newApiKey } from '../api-keys/api-key-access';
+import { ApiKeyAuthentication } from '../api-keys/api-key-authentication';
 import { AccessTokens } from '../tokens/access-tokens';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
@@ -21,6 +23,18 @@ class MixedController {
 
   @Get('private')
   write() {}
+
+  @RequiresScope('listings:write')
+  @Get('scoped')
+  scoped() {}
+}
+
+@Controller('account')
+@NoApiKeys()
+class AccountController {
+  @Public()
+  @Get('refresh')
+  refresh() {}
 }
 
 interface FakeRequest {
@@ -32,7 +46,7 @@ function contextFor(controller: new () => object, handler: string, request: Fake
   return {
     getClass: () => controller,
     getHandler: () => (controller.prototype as Record<string, unknown>)[handler],
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
 }
 
@@ -49,7 +63,9 @@ function paramFactory(decorator: () => ParameterDecorator): (data: unknown, cont
 describe('JwtAuthGuard (the global guard: closed unless @Public())', () => {
   const secret = 'a-secret-for-this-unit-test-only-0123456789';
   const accessTokens = new AccessTokens(secret, 900);
-  const guard = new JwtAuthGuard(new Reflector(), { accessTokens, refreshTokenTtlSeconds: 3600 });
+  /** The API key path, which a real application runs against the database: only whether and how it is called matters here. */
+  const apiKeys = { authenticate: jest.fn().mockResolvedValue(true), refuseOnPublicRoute: ApiKeyAuthentication.prototype.refuseOnPublicRoute };
+  const guard = new JwtAuthGuard(new Reflector(), { accessTokens, refreshTokenTtlSeconds: 3600 }, apiKeys as unknown as ApiKeyAuthentication);
   /** Passport's check (JwtStrategy, with its database read), which only non-public routes reach. */
   let passport: jest.SpyInstance;
   const readFrom = paramFactory(ReadFrom) as (data: unknown, context: ExecutionContext) => ReadSource;
@@ -57,7 +73,35 @@ describe('JwtAuthGuard (the global guard: closed unless @Public())', () => {
   beforeEach(() => {
     passport = jest.spyOn(Object.getPrototypeOf(JwtAuthGuard.prototype) as { canActivate: () => Promise<boolean> }, 'canActivate').mockResolvedValue(true);
   });
-  afterEach(() => passport.mockRestore());
+  afterEach(() => {
+    passport.mockRestore();
+    apiKeys.authenticate.mockClear();
+  });
+
+  describe('API keys (Bearer lak_…)', () => {
+    it('on a route that needs a caller: the key path, with the route\'s declaration, never passport', async () => {
+      const key = newApiKey();
+      await expect(Promise.resolve(guard.canActivate(contextFor(MixedController, 'scoped', { headers: { authorization: `Bearer ${key}` } })))).resolves.toBe(true);
+      expect(apiKeys.authenticate).toHaveBeenCalledWith(expect.anything(), expect.anything(), key, 'listings:write');
+      await guard.canActivate(contextFor(MixedController, 'write', { headers: { authorization: `Bearer ${key}` } }));
+      // Nothing declared: the key path gets undefined, which it refuses (closed by default).
+      expect(apiKeys.authenticate).toHaveBeenLastCalledWith(expect.anything(), expect.anything(), key, undefined);
+      expect(passport).not.toHaveBeenCalled();
+    });
+
+    it('on a public route: not looked up, read from a replica like any unverified header', () => {
+      const context = contextFor(OpenController, 'read', { headers: { authorization: `Bearer ${newApiKey()}` } });
+      expect(guard.canActivate(context)).toBe(true);
+      expect(readFrom(undefined, context)).toBe('replica');
+      expect(apiKeys.authenticate).not.toHaveBeenCalled();
+    });
+
+    it('on a public route no key may ever call (a token refresh): 403 without a lookup; without a key it stays open', () => {
+      expect(() => guard.canActivate(contextFor(AccountController, 'refresh', { headers: { authorization: `Bearer ${newApiKey()}` } }))).toThrow(ForbiddenException);
+      expect(guard.canActivate(contextFor(AccountController, 'refresh', { headers: {} }))).toBe(true);
+      expect(apiKeys.authenticate).not.toHaveBeenCalled();
+    });
+  });
 
   describe('@Public()', () => {
     it.each([

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
         rateLimitPerIp: 20,
         rateLimitPerAccount: 5,
         rateLimitPerAccountCeiling: 50,
+        apiKeyRateLimitPerMinute: 600,
       },
       changeFeedRetentionHours: 168,
       webhooks: {

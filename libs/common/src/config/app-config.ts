@@ -87,6 +87,8 @@ export const APP_CONFIG_SCHEMA = {
         const perAccount = get(AUTH_RATE_LIMIT_PER_ACCOUNT);
         return ceiling > perAccount ? undefined : `must be greater than AUTH_RATE_LIMIT_PER_ACCOUNT (${perAccount}), got "${ceiling}"`;
       }),
+    /** Requests per minute per API key (any route), counted like the sign-in limits (in Redis when REDIS_URL is set). */
+    apiKeyRateLimitPerMinute: integer('API_KEY_RATE_LIMIT_PER_MINUTE', 1, 1_000_000).default(600),
   },
   /** How long the change feed keeps its events (GET /listings/changes): an older cursor must resynchronise (410). */
   changeFeedRetentionHours: integer('CHANGE_FEED_RETENTION_HOURS', 1, 87_600).default(168),

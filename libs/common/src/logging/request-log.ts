@@ -15,13 +15,15 @@ export interface RequestLine {
   durationMs: number;
   /** The client's address: the socket's peer, or the forwarded address when that peer is a trusted proxy (TRUST_PROXY). */
   ip: string;
-  /** Set when the request carried a valid access token (request.user, from JwtStrategy). */
+  /** Set when the request carried a valid access token or API key (request.user, from the global guard). */
   userId?: number;
+  /** Set when that credential was an API key: which one (its id, never the key), to tell a program's requests from its owner's. */
+  apiKeyId?: number;
 }
 
 export function requestLine(request: FastifyRequest, reply: FastifyReply): RequestLine {
   const query = request.url.indexOf('?');
-  const user = (request as FastifyRequest & { user?: { id?: unknown } }).user;
+  const user = (request as FastifyRequest & { user?: { id?: unknown; apiKey?: { id?: unknown } } }).user;
   return {
     requestId: request.id,
     method: request.method,
@@ -31,6 +33,7 @@ export function requestLine(request: FastifyRequest, reply: FastifyReply): Reque
     durationMs: Math.round(reply.elapsedTime * 100) / 100,
     ip: request.ip,
     ...(typeof user?.id === 'number' ? { userId: user.id } : {}),
+    ...(typeof user?.apiKey?.id === 'number' ? { apiKeyId: user.apiKey.id } : {}),
   };
 }
 

@@ -38,6 +38,14 @@ export function ApiErrors(...statuses: number[]) {
 
 export const ApiAccess = (access: 'public' | 'admin') => ApiExtension(ACCESS_EXTENSION, access);
 
+/**
+ * What an API key may do on a route (see @RequiresScope(), @AnyApiKey(), @NoApiKeys()), recorded like
+ * ACCESS_EXTENSION: the document builder turns it into the security schemes and the route's description.
+ */
+export const API_KEY_EXTENSION = 'x-api-key-access';
+
+export const ApiKeyAccessDoc = (access: string) => ApiExtension(API_KEY_EXTENSION, access);
+
 /** The `{id}` path parameter: a non-negative 32-bit integer (see ParseIdPipe). */
 export const ApiIdParam = (description = 'The listing id.') =>
   ApiParam({ name: 'id', required: true, description, schema: { type: 'integer', minimum: 0, maximum: 2_147_483_647 } });
