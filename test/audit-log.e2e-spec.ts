@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { AuditRetentionPurgeJob } from '@app/audit';
+import { AuditLog, AuditRetentionPurgeJob } from '@app/audit';
+import { PrismaService, SqlService } from '@app/database';
 import { type ApiResponse, nextPageUrl } from './support/http';
 import { type Listing, aListing } from './support/listings';
 import { type SignedIn, type TestApp, signUp, signUpAdmin, startTestApp, uniqueEmail } from './support/test-app';
@@ -117,6 +118,29 @@ describe('audit log', () => {
       expect((await other.api.delete(`/listings/${listing.id}`)).status).toBe(403);
       expect((await owner.api.put(`/listings/${listing.id}`, { ...body, rooms_count: -1 })).status).toBe(422);
       expect((await ofListing(listing.id)).map((entry) => entry.action)).toEqual(['listing.created']);
+    });
+
+    it('an entry is rolled back with its change: recorded, then the transaction fails (node-postgres and Prisma transactions alike)', async () => {
+      const auditLog = testApp.app.get(AuditLog);
+      const targetId = 2_100_000_000 + Math.floor(Math.random() * 10_000_000);
+      const entry = { action: 'listing.replaced', actor: { id: owner.id, role: 'USER' }, origin: { requestId: 'audit-rollback', ip: '127.0.0.1' }, target: { type: 'listing', id: targetId } } as const;
+      const failed = new Error('the write failed after its audit entry');
+      await expect(
+        testApp.app.get(SqlService).transaction(async (tx) => {
+          await auditLog.record(tx, entry);
+          throw failed;
+        }),
+      ).rejects.toBe(failed);
+      await expect(
+        testApp.app.get(PrismaService).$transaction(async (tx) => {
+          await auditLog.recordInPrisma(tx, entry);
+          throw failed;
+        }),
+      ).rejects.toBe(failed);
+      expect(await ofListing(targetId)).toEqual([]);
+      // The same entry committed is there (so the check above could fail).
+      await testApp.app.get(SqlService).transaction((tx) => auditLog.record(tx, entry));
+      expect(await ofListing(targetId)).toHaveLength(1);
     });
 
     it('a replayed Idempotency-Key creates nothing and records nothing again', async () => {

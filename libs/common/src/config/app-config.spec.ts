@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         rateLimitPerAccountCeiling: 50,
       },
       changeFeedRetentionHours: 168,
+      auditRetentionDays: 365,
       webhooks: {
         allowPrivateUrls: false,
         concurrency: 50,
