@@ -7,7 +7,7 @@
  * (required for PUT), BODY_LIMIT_BYTES (102400).
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { createSecretKey, KeyObject } from 'node:crypto';
+import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Pool, PoolClient, QueryConfig } from 'pg';
 import { HttpError, ListingFilter, listingQuery, parseListingWrite, parseQuery, toListingView, ListingRow, encodeCursor, decodeCursor, nextLink, LISTING_COLUMNS } from './wire';
@@ -35,7 +35,8 @@ const SQL = {
   historyExists: `SELECT ${HISTORY_VERSION} AS version FROM listing WHERE id = $1`,
   listingById: `SELECT ${LISTING_COLUMNS} FROM listing WHERE id = $1`,
   user: 'SELECT role, active, token_version FROM app_user WHERE id = $1',
-  lock: 'SELECT owner_id, latest_price_eur, updated_date, event_tx FROM listing WHERE id = $1 FOR UPDATE',
+  // The listing as it was, read with the lock (the audit entry's "before" values), as the service's listing_lock does.
+  lock: `SELECT ${LISTING_COLUMNS}, owner_id, event_tx FROM listing WHERE id = $1 FOR UPDATE`,
   // The price summary columns move on in the same UPDATE when the price changes (right-hand sides read the old row).
   update: `UPDATE listing SET name = $2, description = $3, building_type = $4, surface_area_m2 = $5, rooms_count = $6, bedrooms_count = $7,
              contact_phone_number = $8, street_address = $9, postal_code = $10, city = $11, country = $12, latest_price_eur = $13, updated_date = $14,
@@ -51,6 +52,9 @@ const SQL = {
   // price change (what a webhook's `previous` carries); last_state is only written by DELETE.
   recordEvent: `INSERT INTO listing_event (listing_id, type, at, latest_price_eur, tx, previous_price_eur, state)
          VALUES ($1, $2::listing_event_type, $3, $4, greatest(pg_current_xact_id()::text::bigint, $5::bigint), $6, $7::jsonb)`,
+  // The audit entry of the write, in its transaction: libs/audit's AUDIT_INSERT_SQL, the same text and values.
+  recordAudit: `INSERT INTO audit_log (action, actor_user_id, actor_api_key_id, actor_role, target_type, target_id, request_id, ip, changes)
+    VALUES ($1::text, $2::int4, $3::int4, $4::user_role, $5::text, $6::int4, $7::text, $8::text, $9::jsonb)`,
   summary: `SELECT price_entries, first_price_eur, created_date, latest_price_eur, coalesce(price_changed_date, created_date) AS latest_date,
               previous_price_eur, min_price_eur, max_price_eur, price_changed_date,
               price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
@@ -203,7 +207,33 @@ async function authenticate(req: IncomingMessage): Promise<Caller> {
   return { id: Number(sub), admin: user.role === 'ADMIN' };
 }
 
+type Flat = Record<string, unknown>;
+
+/** The view's fields, `postal_address.city` style, without those the audit log leaves out (as libs/audit's changesBetween). */
+function flatView(view: object): Flat {
+  const flat: Flat = {};
+  for (const [key, value] of Object.entries(view) as [string, unknown][]) {
+    if (key === 'id' || key === 'created_date' || key === 'updated_date') continue;
+    if (value !== null && typeof value === 'object') for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
+    else flat[key] = value;
+  }
+  return flat;
+}
+
+/** `{ field: [before, after] }` for the fields that differ. */
+function changesBetween(before: object, after: object): Record<string, [unknown, unknown]> {
+  const [old, now] = [flatView(before), flatView(after)];
+  const changes: Record<string, [unknown, unknown]> = {};
+  for (const field of new Set([...Object.keys(old), ...Object.keys(now)])) {
+    const [was, is] = [old[field] ?? null, now[field] ?? null];
+    if (was !== is) changes[field] = [was, is];
+  }
+  return changes;
+}
+
 async function replaceListing(id: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // What the service's audit entry records: its request id (a new UUID when the client sends none) and the client IP.
+  const requestId = randomUUID();
   const caller = await authenticate(req);
   const dto = parseListingWrite(await readJson(req));
   const client: PoolClient = await pool.connect();
@@ -212,7 +242,7 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     // The listing and its history entry change together or not at all; the row lock serialises writers,
     // so each compares its price with the one the previous writer committed.
     await client.query('BEGIN');
-    const locked = await client.query<{ owner_id: number; latest_price_eur: string; updated_date: Date }>(statement('lock', [id]));
+    const locked = await client.query<ListingRow & { owner_id: number }>(statement('lock', [id]));
     const current = locked.rows[0];
     if (!current) throw new HttpError(404, `Listing ${id} not found`);
     if (current.owner_id !== caller.id && !caller.admin) throw new HttpError(403, 'Only the owner of a listing may change it');
@@ -232,6 +262,8 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
     } else {
       await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx, null, state]));
     }
+    const changes = JSON.stringify(changesBetween(toListingView(current), view));
+    await client.query(statement('recordAudit', ['listing.replaced', caller.id, null, caller.admin ? 'ADMIN' : 'USER', 'listing', id, requestId, req.socket.remoteAddress ?? null, changes]));
     await client.query('COMMIT');
     send(res, 200, view);
   } catch (error) {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@app/audit';
 import { AuthModule, JwtAuthGuard, RolesGuard } from '@app/auth';
 import { ApiExceptionFilter, ApiValidationPipe, AppConfig, AppConfigModule, AppLogging } from '@app/common';
 import { DatabaseModule } from '@app/database';
@@ -27,6 +28,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         // Where the database is; the modules that run SQL import DatabaseModule themselves.
         DatabaseModule.connect({ url: databaseUrl, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts, replicaUrls: config.databaseReplicaUrls }),
+        AuditModule,
         AuthModule.forRoot(),
         PricesModule,
         ListingsModule,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { AnyApiKey, ApiErrors, type AuthenticatedUser, CurrentUser, NoApiKeys, Public } from '@app/common';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto, CredentialsDto, RefreshTokenDto } from './dto/credentials.dto';
@@ -28,8 +29,8 @@ export class AuthController {
   @ApiBody({ type: CredentialsDto, examples: { alice: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } } })
   @ApiCreatedResponse({ type: UserView })
   @ApiErrors(409, 429)
-  register(@Body() body: CredentialsDto): Promise<UserView> {
-    return this.auth.register(body.email, body.password);
+  register(@Body() body: CredentialsDto, @RequestOrigin() origin: AuditOrigin): Promise<UserView> {
+    return this.auth.register(body.email, body.password, origin);
   }
 
   @Public()
@@ -39,8 +40,8 @@ export class AuthController {
   @ApiBody({ type: CredentialsDto, examples: { alice: { value: { email: 'alice@example.com', password: 'correct horse battery staple' } } } })
   @ApiOkResponse({ type: TokenPairView })
   @ApiErrors(401, 429)
-  login(@Body() body: CredentialsDto): Promise<TokenPairView> {
-    return this.auth.login(body.email, body.password);
+  login(@Body() body: CredentialsDto, @RequestOrigin() origin: AuditOrigin): Promise<TokenPairView> {
+    return this.auth.login(body.email, body.password, origin);
   }
 
   @Public()
@@ -92,7 +93,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'change-password', summary: 'Change the password', description: 'Every earlier access and refresh token stops working.' })
   @ApiNoContentResponse({ description: 'Password changed' })
-  async changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
-    await this.auth.changePassword(caller.id, body.current_password, body.new_password);
+  async changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() body: ChangePasswordDto, @RequestOrigin() origin: AuditOrigin): Promise<void> {
+    await this.auth.changePassword(caller, body.current_password, body.new_password, origin);
   }
 }

@@ -13,6 +13,7 @@ import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokens } from './tokens/access-tokens';
 import { resolveJwtSecret } from './tokens/jwt-secret';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
+import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
 import { UsersModule } from '@app/users';
 
@@ -26,6 +27,7 @@ export class AuthModule {
         // Stateless bearer tokens: no sessions, request.user is set per request by JwtStrategy.
         PassportModule.register({ session: false }),
         DatabaseModule,
+        AuditModule,
         UsersModule,
         // With REDIS_URL the counters live in Redis, so every instance behind the load balancer
         // counts against one limit; without it, in this process' memory (right for one instance).

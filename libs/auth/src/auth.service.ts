@@ -1,4 +1,6 @@
 import { ConflictException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { type AuditOrigin, AuditLog } from '@app/audit';
+import type { AuthenticatedUser } from '@app/common';
 import { type UserView, UsersService, verifyAgainstDummy, verifyPassword } from '@app/users';
 import { TokenPairView } from './dto/token-pair.view';
 import { AccessTokens } from './tokens/access-tokens';
@@ -24,6 +26,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /**
@@ -32,16 +35,24 @@ export class AuthService {
    * down at startup and the admin has not been created yet) would own the account the operator
    * configured. The answer is the one a taken address gets.
    */
-  register(email: string, password: string): Promise<UserView> {
+  register(email: string, password: string, origin: AuditOrigin): Promise<UserView> {
     if (email === this.settings.adminEmail) return Promise.reject(new ConflictException(EMAIL_TAKEN));
-    return this.users.register(email, password);
+    return this.users.register(email, password, origin);
   }
 
-  async login(email: string, password: string): Promise<TokenPairView> {
+  /**
+   * A failed sign-in is audited (auth.sign_in_failed): no actor (nobody proved who they are, and naming the account
+   * as actor would put a stranger's guesses among its owner's own actions), the account as target when the email
+   * has one (null otherwise), the client IP; never the password, nor the email typed for an unknown account.
+   */
+  async login(email: string, password: string, origin: AuditOrigin): Promise<TokenPairView> {
     const user = await this.users.findCredentials(email);
     // Unknown emails still pay for a hash check, so timing does not reveal which accounts exist.
     const valid = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
-    if (!user || !valid || !user.active) throw new UnauthorizedException(BAD_CREDENTIALS);
+    if (!user || !valid || !user.active) {
+      await this.auditLog.recordEvent({ action: 'auth.sign_in_failed', actor: null, origin, target: { type: 'user', id: user?.id ?? null } });
+      throw new UnauthorizedException(BAD_CREDENTIALS);
+    }
     // Both tokens carry the version read here: if a password change commits while this login runs,
     // they are refused on first use (RefreshTokensService explains why that cannot be raced).
     const refreshToken = await this.refreshTokens.startFamily(user.id, user.tokenVersion, this.settings.refreshTokenTtlSeconds);
@@ -64,12 +75,12 @@ export class AuthService {
     return this.users.revokeAllTokens(userId);
   }
 
-  async changePassword(userId: number, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.users.findCredentialsById(userId);
+  async changePassword(caller: AuthenticatedUser, currentPassword: string, newPassword: string, origin: AuditOrigin): Promise<void> {
+    const user = await this.users.findCredentialsById(caller.id);
     if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new UnauthorizedException('Current password is wrong');
     }
-    await this.users.changePassword(userId, newPassword);
+    await this.users.changePassword(caller, newPassword, origin);
   }
 
   private pair(userId: number, version: number, refreshToken: string): TokenPairView {

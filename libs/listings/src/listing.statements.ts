@@ -37,12 +37,12 @@ export interface ListingRow {
   price_drop_pct?: number;
 }
 
-/** What a write decides on, read under the row lock. */
-export interface LockedListingRow {
+/**
+ * What a write decides on, read under the row lock: the owner, the change-feed position, and the listing as it is
+ * before the write (the audit log's "before" values, read by this same statement rather than by another query).
+ */
+export interface LockedListingRow extends ListingRow {
   owner_id: number;
-  /** NUMERIC, as node-postgres returns it: an exact decimal string. */
-  latest_price_eur: string;
-  updated_date: Date;
   /** The change-feed position of the listing's latest event (bigint as a string). */
   event_tx: string;
 }
@@ -100,9 +100,9 @@ export function updateListing(id: number, dto: ListingWriteDto, at: Date): SqlQu
     RETURNING ${LISTING_COLUMNS}, price_drop_pct, event_tx`;
 }
 
-/** Locks the row for the rest of the transaction and returns what the write decisions need. */
+/** Locks the row for the rest of the transaction and returns what the write decisions and its audit entry need. */
 export const lockListing = (id: number): SqlQuery =>
-  prepared(WRITE_LOCK.clause === 'FOR UPDATE' ? 'listing_lock' : 'listing_lock_naive')`SELECT owner_id, latest_price_eur, updated_date, event_tx
+  prepared(WRITE_LOCK.clause === 'FOR UPDATE' ? 'listing_lock' : 'listing_lock_naive')`SELECT ${LISTING_COLUMNS}, owner_id, event_tx
     FROM listing WHERE id = ${id} ${raw(WRITE_LOCK.clause)}`;
 
 /** Returns the row as it was: the deleted event keeps it as the listing's last state (for webhooks). */

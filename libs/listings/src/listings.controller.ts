@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, ConditionalGet, CurrentUser, type Page, Paginated, ParseIdPipe, Public, RequiresScope } from '@app/common';
 import { ReadFrom } from '@app/database';
 import type { ReadSource } from '@app/database';
@@ -68,8 +69,9 @@ export class ListingsController {
     @Body() body: ListingWriteDto,
     @CurrentUser() caller: AuthenticatedUser,
     @IdempotencyKey() idempotencyKey: () => IdempotentRequest | undefined,
+    @RequestOrigin() origin: AuditOrigin,
   ): Promise<IdempotentResult<ListingView>> {
-    return this.listings.create(body, caller, idempotencyKey());
+    return this.listings.create(body, caller, origin, idempotencyKey());
   }
 
   @RequiresScope('listings:write')
@@ -83,8 +85,13 @@ export class ListingsController {
   @ApiBody({ type: ListingWriteDto, examples: { listing: { value: { ...EXAMPLE_LISTING_WRITE, latest_price_eur: 365000 } } } })
   @ApiOkResponse({ type: ListingView, example: { ...EXAMPLE_LISTING, latest_price_eur: 365000 } })
   @ApiErrors(403, 404)
-  replace(@Param('id', ParseIdPipe) id: number, @Body() body: ListingWriteDto, @CurrentUser() caller: AuthenticatedUser): Promise<ListingView> {
-    return this.listings.replace(id, body, caller);
+  replace(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: ListingWriteDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<ListingView> {
+    return this.listings.replace(id, body, caller, origin);
   }
 
   @RequiresScope('listings:write')
@@ -94,7 +101,7 @@ export class ListingsController {
   @ApiOperation({ operationId: 'delete-listing', summary: 'Delete a listing', description: 'Removes the listing and its whole price history. Owner or admin only.' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(403, 404)
-  async delete(@Param('id', ParseIdPipe) id: number, @CurrentUser() caller: AuthenticatedUser): Promise<void> {
-    await this.listings.delete(id, caller);
+  async delete(@Param('id', ParseIdPipe) id: number, @CurrentUser() caller: AuthenticatedUser, @RequestOrigin() origin: AuditOrigin): Promise<void> {
+    await this.listings.delete(id, caller, origin);
   }
 }

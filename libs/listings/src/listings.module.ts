@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
 import { PricesModule } from '@app/prices';
 import { ChangeFeedController } from './change-feed/change-feed.controller';
@@ -10,7 +11,7 @@ import { RetentionPurgeJob } from './retention-purge.job';
 import { AdminListingsController, MyListingsController } from './owner-listings.controller';
 
 @Module({
-  imports: [DatabaseModule, PricesModule],
+  imports: [DatabaseModule, PricesModule, AuditModule],
   controllers: [ChangeFeedController, ListingsController, MyListingsController, AdminListingsController],
   providers: [ListingsService, ChangeFeedService, IdempotencyService, RetentionPurgeJob],
   exports: [ListingsService, ChangeFeedService, IdempotencyService],

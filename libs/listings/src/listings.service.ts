@@ -1,4 +1,5 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { type AuditOrigin, AuditLog, changesBetween } from '@app/audit';
 import { type AuthenticatedUser, isAdmin, Page, ValidationFailedException, toPage } from '@app/common';
 import { PrismaService, type ReadSource, SqlService, type SqlTransaction, preparedByShape } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
@@ -26,6 +27,9 @@ function nowMs(): Date {
   return new Date(Date.now());
 }
 
+/** Not changes the audit log records: the target names the id, the entry's `at` the time. */
+const NOT_AUDITED = ['id', 'created_date', 'updated_date'];
+
 
 /**
  * Listings: search, reads and writes. Every write that touches the price history runs in one
@@ -40,6 +44,7 @@ export class ListingsService {
     private readonly priceHistory: PriceHistoryService,
     private readonly changeFeed: ChangeFeedService,
     private readonly idempotency: IdempotencyService,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /** GET /listings: filters and sort from the query, one page by key (never OFFSET). */
@@ -70,9 +75,10 @@ export class ListingsService {
   /**
    * Creates the listing, owned by the caller, and its first history entry stamped with its created_date.
    * With an Idempotency-Key, the key and its response are stored in the same transaction (or the stored
-   * response of an earlier create with that key comes back, and nothing is created).
+   * response of an earlier create with that key comes back, and nothing is created, nor audited again).
+   * Every listing write records its audit entry in its own transaction: the entry exists exactly when the change does.
    */
-  async create(dto: ListingWriteDto, caller: AuthenticatedUser, idempotent?: IdempotentRequest): Promise<IdempotentResult<ListingView>> {
+  async create(dto: ListingWriteDto, caller: AuthenticatedUser, origin: AuditOrigin, idempotent?: IdempotentRequest): Promise<IdempotentResult<ListingView>> {
     return this.sql.transaction(async (tx) => {
       const write = async () => {
         const at = nowMs();
@@ -80,6 +86,7 @@ export class ListingsService {
         await this.priceHistory.recordPrice(tx, row.id, dto.latest_price_eur, at);
         const view = toListingViewFromRow(row);
         await this.changeFeed.record(tx, row.id, 'created', at, dto.latest_price_eur, '0', { state: stateOf(view, row) });
+        await this.auditLog.record(tx, { action: 'listing.created', actor: caller, origin, target: { type: 'listing', id: row.id }, changes: changesBetween(null, view, NOT_AUDITED) });
         return view;
       };
       if (idempotent) return this.idempotency.once(tx, caller.id, idempotent, write);
@@ -91,7 +98,7 @@ export class ListingsService {
    * Full replacement of the writable fields. A different price appends exactly one history entry,
    * stamped with the new updated_date; the same price appends nothing.
    */
-  async replace(id: number, dto: ListingWriteDto, caller: AuthenticatedUser): Promise<ListingView> {
+  async replace(id: number, dto: ListingWriteDto, caller: AuthenticatedUser, origin: AuditOrigin): Promise<ListingView> {
     return this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
       // Never before the previous write, even if the clock stepped back: history order is time order.
@@ -107,6 +114,8 @@ export class ListingsService {
       } else {
         await this.changeFeed.record(tx, id, 'updated', at, null, row.event_tx, { state: stateOf(view, row) });
       }
+      const changes = changesBetween(toListingViewFromRow(current), view, NOT_AUDITED);
+      await this.auditLog.record(tx, { action: 'listing.replaced', actor: caller, origin, target: { type: 'listing', id }, changes });
       return view;
     });
   }
@@ -115,28 +124,39 @@ export class ListingsService {
    * Removes the listing and, by cascade, its whole price history; its earlier change-feed events lose
    * their prices in the same transaction, and a `deleted` event is recorded.
    */
-  async delete(id: number, caller: AuthenticatedUser): Promise<void> {
+  async delete(id: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const current = await this.lockForChange(tx, id, caller);
       const [deleted] = await tx.query<ListingRow & WithDrop>(deleteListing(id));
       await this.changeFeed.forgetPrices(tx, id);
       // The last state rides on the deleted event until the webhook relay has handed it on (it then clears it).
+      const last = toListingViewFromRow(deleted);
       await this.changeFeed.record(tx, id, 'deleted', new Date(Math.max(Date.now(), current.updated_date.getTime())), null, current.event_tx, {
-        state: stateOf(toListingViewFromRow(deleted), deleted),
+        state: stateOf(last, deleted),
       });
+      await this.auditLog.record(tx, { action: 'listing.deleted', actor: caller, origin, target: { type: 'listing', id }, changes: changesBetween(last, null, NOT_AUDITED) });
     });
   }
 
   /**
    * Admin only (checked by the route's role guard): gives the listing to another account. No change-feed
-   * event: the owner is not part of the public representation, which this leaves unchanged.
+   * event: the owner is not part of the public representation, which this leaves unchanged. The row is locked as
+   * every listing write locks it, so the previous owner in the audit entry is the one this transfer replaced.
    */
-  async transferOwnership(id: number, newOwnerId: number): Promise<{ id: number; owner_id: number }> {
+  async transferOwnership(id: number, newOwnerId: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<{ id: number; owner_id: number }> {
     return this.prisma.$transaction(async (tx) => {
       const owner = await tx.user.findUnique({ where: { id: newOwnerId }, select: { id: true } });
       if (!owner) throw new ValidationFailedException([{ field: 'owner_id', message: `user ${newOwnerId} does not exist` }]);
-      const updated = await tx.listing.updateMany({ where: { id }, data: { ownerId: newOwnerId } });
-      if (updated.count === 0) throw new NotFoundException(`Listing ${id} not found`);
+      const [current] = await tx.$queryRaw<{ owner_id: number }[]>`SELECT owner_id FROM listing WHERE id = ${id} FOR UPDATE`;
+      if (!current) throw new NotFoundException(`Listing ${id} not found`);
+      await tx.listing.update({ where: { id }, data: { ownerId: newOwnerId }, select: { id: true } });
+      await this.auditLog.recordInPrisma(tx, {
+        action: 'listing.ownership_transferred',
+        actor: caller,
+        origin,
+        target: { type: 'listing', id },
+        changes: changesBetween({ owner_id: current.owner_id }, { owner_id: newOwnerId }),
+      });
       return { id, owner_id: newOwnerId };
     });
   }

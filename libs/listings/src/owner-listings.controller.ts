@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, MAX_INT4, type Page, Paginated, ParseIdPipe, RequiresScope, Roles } from '@app/common';
 import { ListingView } from './dto/listing.view';
 import { ListingsQuery } from './dto/listings.query';
@@ -54,7 +55,12 @@ export class AdminListingsController {
   @ApiOperation({ operationId: 'admin-transfer-listing', summary: 'Give a listing to another account' })
   @ApiOkResponse({ type: OwnershipView })
   @ApiErrors(404)
-  transfer(@Param('id', ParseIdPipe) id: number, @Body() body: TransferOwnershipDto): Promise<OwnershipView> {
-    return this.listings.transferOwnership(id, body.owner_id);
+  transfer(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: TransferOwnershipDto,
+    @CurrentUser() caller: AuthenticatedUser,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<OwnershipView> {
+    return this.listings.transferOwnership(id, body.owner_id, caller, origin);
   }
 }

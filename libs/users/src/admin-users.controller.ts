@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, RequiresScope, Roles } from '@app/common';
 import { UpdateUserDto, UsersQuery } from './dto/admin.dto';
 import { AdminUserView } from './dto/user.view';
@@ -25,7 +26,12 @@ export class AdminUsersController {
   @ApiOperation({ operationId: 'admin-update-user', summary: 'Change an account\'s role or deactivate it', description: 'Takes effect on the account\'s next request: its earlier tokens stop working.' })
   @ApiOkResponse({ type: AdminUserView })
   @ApiErrors(404, 409)
-  update(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Body() body: UpdateUserDto): Promise<AdminUserView> {
-    return this.users.update(caller, id, body);
+  update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: UpdateUserDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<AdminUserView> {
+    return this.users.update(caller, id, body, origin);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
 import { AdminUsersController } from './admin-users.controller';
 import { UsersService } from './users.service';
@@ -9,7 +10,7 @@ import { UsersService } from './users.service';
  * uses this module's service.
  */
 @Module({
-  imports: [DatabaseModule],
+  imports: [DatabaseModule, AuditModule],
   controllers: [AdminUsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -30,6 +30,8 @@ describe('UsersService.update', () => {
   let tx: { user: { findUnique: jest.Mock; update: jest.Mock } };
   let prisma: { $transaction: jest.Mock };
   let users: UsersService;
+  let auditLog: { recordInPrisma: jest.Mock };
+  const origin = { requestId: 'req-1', ip: '127.0.0.1' };
 
   beforeEach(() => {
     tx = {
@@ -41,7 +43,8 @@ describe('UsersService.update', () => {
       },
     };
     prisma = { $transaction: jest.fn((work: (client: typeof tx) => Promise<unknown>) => work(tx)) };
-    users = new UsersService(prisma as never, {} as never);
+    auditLog = { recordInPrisma: jest.fn(() => Promise.resolve()) };
+    users = new UsersService(prisma as never, {} as never, auditLog as never);
   });
 
   const versionBumped = () => 'tokenVersion' in (tx.user.update.mock.calls as [{ data: object }][])[0][0].data;
@@ -51,33 +54,50 @@ describe('UsersService.update', () => {
     ['deactivate', { active: false }],
     ['demote and deactivate', { role: 'USER', active: false }],
   ] as [string, UpdateUserDto][])('an admin cannot %s themselves: 409, before any database access', async (_what, change) => {
-    await expect(users.update(caller, caller.id, change)).rejects.toThrow(new ConflictException('Admins cannot demote or deactivate themselves; ask another admin'));
+    await expect(users.update(caller, caller.id, change, origin)).rejects.toThrow(new ConflictException('Admins cannot demote or deactivate themselves; ask another admin'));
     expect(prisma.$transaction).not.toHaveBeenCalled();
   });
 
   it('an admin may write what they already are to themselves (no lock-out, nothing ended)', async () => {
     tx.user.findUnique.mockResolvedValue({ role: 'ADMIN', active: true });
-    await expect(users.update(caller, caller.id, { role: 'ADMIN', active: true })).resolves.toMatchObject({ id: caller.id, role: 'ADMIN', active: true });
+    await expect(users.update(caller, caller.id, { role: 'ADMIN', active: true }, origin)).resolves.toMatchObject({ id: caller.id, role: 'ADMIN', active: true });
     expect(versionBumped()).toBe(false);
   });
 
   it('an unknown account: 404 naming it, nothing written', async () => {
     tx.user.findUnique.mockResolvedValue(null);
-    await expect(users.update(caller, 9, { active: false })).rejects.toThrow(new NotFoundException('User 9 not found'));
+    await expect(users.update(caller, 9, { active: false }, origin)).rejects.toThrow(new NotFoundException('User 9 not found'));
     expect(tx.user.update).not.toHaveBeenCalled();
   });
 
   it('a role change bumps the token version, in the transaction that reads the account, and answers the admin view', async () => {
     tx.user.findUnique.mockResolvedValue({ role: 'USER', active: true });
-    const view = await users.update(caller, 9, { role: 'ADMIN' });
+    const view = await users.update(caller, 9, { role: 'ADMIN' }, origin);
     expect(tx.user.findUnique).toHaveBeenCalledWith(expect.objectContaining({ where: { id: 9 } }));
     expect(tx.user.update).toHaveBeenCalledWith(expect.objectContaining({ where: { id: 9 }, data: { role: 'ADMIN', active: undefined, tokenVersion: { increment: 1 } } }));
     expect(view).toEqual({ id: 9, email: 'someone@example.test', role: 'ADMIN', active: true, created_date: createdDate.toISOString() });
+    expect(auditLog.recordInPrisma).toHaveBeenCalledTimes(1);
+    expect(auditLog.recordInPrisma).toHaveBeenCalledWith(tx, {
+      action: 'user.role_changed',
+      actor: caller,
+      origin,
+      target: { type: 'user', id: 9 },
+      changes: { role: ['USER', 'ADMIN'] },
+    });
+  });
+
+  it('a change of both role and activity: one audit entry each, in the same transaction', async () => {
+    tx.user.findUnique.mockResolvedValue({ role: 'USER', active: true });
+    await users.update(caller, 9, { role: 'ADMIN', active: false }, origin);
+    expect(auditLog.recordInPrisma.mock.calls.map(([client, entry]: [unknown, { action: string; changes: unknown }]) => [client, entry.action, entry.changes])).toEqual([
+      [tx, 'user.role_changed', { role: ['USER', 'ADMIN'] }],
+      [tx, 'user.active_changed', { active: [true, false] }],
+    ]);
   });
 
   it('a deactivation bumps it too', async () => {
     tx.user.findUnique.mockResolvedValue({ role: 'USER', active: true });
-    await users.update(caller, 9, { active: false });
+    await users.update(caller, 9, { active: false }, origin);
     expect(versionBumped()).toBe(true);
   });
 
@@ -86,8 +106,14 @@ describe('UsersService.update', () => {
     ['the role the account already has', { role: 'ADMIN', active: true }, { role: 'ADMIN' }],
   ] as [string, { role: Role; active: boolean }, UpdateUserDto][])('%s leaves the token version (and the sign-ins) alone', async (_what, current, change) => {
     tx.user.findUnique.mockResolvedValue(current);
-    await users.update(caller, 9, change);
+    await users.update(caller, 9, change, origin);
     expect(tx.user.update).toHaveBeenCalledTimes(1);
     expect(versionBumped()).toBe(false);
+  });
+
+  it('writing the role an account already has records nothing: nothing changed', async () => {
+    tx.user.findUnique.mockResolvedValue({ role: 'ADMIN', active: true });
+    await users.update(caller, 9, { role: 'ADMIN', active: true }, origin);
+    expect(auditLog.recordInPrisma).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { type AuditOrigin, AuditLog, changesBetween } from '@app/audit';
 import { type AuthenticatedUser, Page, type Role, decodeCursor, encodeCursor, isId, toPage } from '@app/common';
 import { PrismaService, SqlService, type SqlTransaction, isUniqueViolation, prepared } from '@app/database';
 import { AdminUserView, UserView } from './dto/user.view';
@@ -46,13 +47,27 @@ export class UsersService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly sql: SqlService,
+    private readonly auditLog: AuditLog,
   ) {}
 
-  /** `email` is already normalised (trimmed, lower-case) by the DTO. */
-  async register(email: string, password: string): Promise<UserView> {
+  /**
+   * `email` is already normalised (trimmed, lower-case) by the DTO. The account and its audit entry are one
+   * transaction; the entry's actor is the new account itself (nobody else is signed in), and it holds no password.
+   */
+  async register(email: string, password: string, origin: AuditOrigin): Promise<UserView> {
     const passwordHash = await hashPassword(password);
     try {
-      return toUserView(await this.prisma.user.create({ data: { email, passwordHash }, select: USER_COLUMNS }));
+      return await this.prisma.$transaction(async (tx) => {
+        const row = await tx.user.create({ data: { email, passwordHash }, select: USER_COLUMNS });
+        await this.auditLog.recordInPrisma(tx, {
+          action: 'user.registered',
+          actor: { id: row.id, role: row.role },
+          origin,
+          target: { type: 'user', id: row.id },
+          changes: changesBetween(null, { email: row.email, role: row.role, active: row.active }),
+        });
+        return toUserView(row);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException('An account with this email already exists');
       throw error;
@@ -86,9 +101,13 @@ export class UsersService {
    * ends them: access tokens are checked against it on every request, refresh tokens on every refresh
    * (under the lock of lockForTokens, so a refresh running meanwhile cannot outlive the change).
    */
-  async changePassword(id: number, newPassword: string): Promise<void> {
+  async changePassword(caller: AuthenticatedUser, newPassword: string, origin: AuditOrigin): Promise<void> {
     const passwordHash = await hashPassword(newPassword);
-    await this.prisma.user.update({ where: { id }, data: { passwordHash, tokenVersion: { increment: 1 } } });
+    await this.prisma.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: caller.id }, data: { passwordHash, tokenVersion: { increment: 1 } }, select: { id: true } });
+      // No changes: neither password nor hash is ever recorded, and "it changed" is the whole news.
+      await this.auditLog.recordInPrisma(tx, { action: 'user.password_changed', actor: caller, origin, target: { type: 'user', id: caller.id } });
+    });
   }
 
   /** Logout-all: every access and refresh token of the account stops working. */
@@ -122,8 +141,10 @@ export class UsersService {
   /**
    * Role change or deactivation takes effect on the user's next request: the guard reads both from the
    * database, and the token version bump makes earlier tokens invalid (refresh tokens are revoked).
+   * Audited as one entry per kind of change (user.role_changed, user.active_changed), so that "who demoted whom"
+   * is a filter on the action; writing the value an account already has changes nothing and records nothing.
    */
-  async update(caller: AuthenticatedUser, id: number, change: UpdateUserDto): Promise<AdminUserView> {
+  async update(caller: AuthenticatedUser, id: number, change: UpdateUserDto, origin: AuditOrigin): Promise<AdminUserView> {
     if (id === caller.id && (change.role === 'USER' || change.active === false)) {
       throw new ConflictException('Admins cannot demote or deactivate themselves; ask another admin');
     }
@@ -136,6 +157,13 @@ export class UsersService {
         data: { role: change.role, active: change.active, ...(endsSignIns ? { tokenVersion: { increment: 1 } } : {}) },
         select: USER_COLUMNS,
       });
+      const target = { type: 'user', id } as const;
+      if (row.role !== current.role) {
+        await this.auditLog.recordInPrisma(tx, { action: 'user.role_changed', actor: caller, origin, target, changes: { role: [current.role, row.role] } });
+      }
+      if (row.active !== current.active) {
+        await this.auditLog.recordInPrisma(tx, { action: 'user.active_changed', actor: caller, origin, target, changes: { active: [current.active, row.active] } });
+      }
       return toAdminUserView(row);
     });
   }

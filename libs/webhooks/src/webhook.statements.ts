@@ -42,6 +42,10 @@ export const insertSubscription = (ownerId: number, url: string, events: string[
 
 export const selectSubscription = (id: number): SqlQuery => prepared('webhook_subscription_by_id')`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscription WHERE id = ${id}`;
 
+/** The same, locked for a change: the ownership decision, the write and its audit entry see the same row. */
+export const lockSubscription = (id: number): SqlQuery =>
+  prepared('webhook_subscription_lock')`SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscription WHERE id = ${id} FOR UPDATE`;
+
 /** One page by ascending id: an account's (ownerId) or everyone's (admins). Served by the primary key or webhook_subscription_owner_idx. */
 export function selectSubscriptionPage(ownerId: number | undefined, afterId: number | undefined, limit: number): SqlQuery {
   const where = [ownerId === undefined ? undefined : sql`owner_id = ${ownerId}`, afterId === undefined ? undefined : sql`id > ${afterId}`].filter((c) => c !== undefined);

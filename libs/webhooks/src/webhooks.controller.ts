@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, type Page, Paginated, ParseIdPipe, RequiresScope } from '@app/common';
 import { DeliveryView, WebhookListingEvent, WebhookPingEvent, WebhookView, WebhookWithSecretView, WebhooksQuery } from './dto/webhook.view';
 import { WebhookCreateDto, WebhookUpdateDto } from './dto/webhook-write.dto';
@@ -27,8 +28,8 @@ export class WebhooksController {
   })
   @ApiCreatedResponse({ type: WebhookWithSecretView })
   @ApiErrors(401, 409, 422)
-  create(@CurrentUser() caller: AuthenticatedUser, @Body() body: WebhookCreateDto): Promise<WebhookWithSecretView> {
-    return this.webhooks.create(body, caller);
+  create(@CurrentUser() caller: AuthenticatedUser, @Body() body: WebhookCreateDto, @RequestOrigin() origin: AuditOrigin): Promise<WebhookWithSecretView> {
+    return this.webhooks.create(body, caller, origin);
   }
 
   @Get()
@@ -54,8 +55,13 @@ export class WebhooksController {
   @ApiOperation({ operationId: 'update-webhook', summary: 'Change a webhook subscription', description: `The fields given are replaced; \`"active": true\` re-enables a disabled one. ${OWNED}` })
   @ApiOkResponse({ type: WebhookView })
   @ApiErrors(401, 404, 422)
-  update(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @Body() body: WebhookUpdateDto): Promise<WebhookView> {
-    return this.webhooks.update(id, body, caller);
+  update(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: WebhookUpdateDto,
+    @RequestOrigin() origin: AuditOrigin,
+  ): Promise<WebhookView> {
+    return this.webhooks.update(id, body, caller, origin);
   }
 
   @Delete(':id')
@@ -64,8 +70,8 @@ export class WebhooksController {
   @ApiOperation({ operationId: 'delete-webhook', summary: 'Delete a webhook subscription', description: `With its delivery log. ${OWNED}` })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors(401, 404)
-  async delete(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<void> {
-    await this.webhooks.delete(id, caller);
+  async delete(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @RequestOrigin() origin: AuditOrigin): Promise<void> {
+    await this.webhooks.delete(id, caller, origin);
   }
 
   @Post(':id/secret')
@@ -78,8 +84,8 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookWithSecretView })
   @ApiErrors(401, 404)
-  rotateSecret(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<WebhookWithSecretView> {
-    return this.webhooks.rotateSecret(id, caller);
+  rotateSecret(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @RequestOrigin() origin: AuditOrigin): Promise<WebhookWithSecretView> {
+    return this.webhooks.rotateSecret(id, caller, origin);
   }
 
   @Get(':id/deliveries')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
 import { ListingsModule } from '@app/listings';
 import { DeliveryQueue } from './delivery/delivery-queue';
@@ -14,7 +15,7 @@ import { WebhooksService } from './webhooks.service';
  * change feed, and the deliveries on a pg-boss queue.
  */
 @Module({
-  imports: [DatabaseModule, ListingsModule],
+  imports: [DatabaseModule, ListingsModule, AuditModule],
   controllers: [WebhooksController],
   providers: [WebhooksService, DeliveryQueue, DeliveryWorker, WebhookRelay, WebhooksLifecycle, DeliveryLogPurgeJob],
 })

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { type AuditOrigin, AuditLog, changesBetween } from '@app/audit';
 import { AppConfig, type AuthenticatedUser, type Page, ValidationFailedException, decodeCursor, encodeCursor, isAdmin, isId, toPage } from '@app/common';
-import { SqlService } from '@app/database';
+import { SqlService, type SqlTransaction } from '@app/database';
 import { type DestinationPolicy, webhookUrlProblem } from './delivery/destination';
 import { DeliveryQueue } from './delivery/delivery-queue';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -19,6 +20,7 @@ import {
   insertPing,
   insertSubscription,
   lockOwnerSubscriptions,
+  lockSubscription,
   requeueDelivery,
   rotateSecret,
   selectDelivery,
@@ -28,6 +30,9 @@ import {
   setDeliveryJobs,
   updateSubscription,
 } from './webhook.statements';
+
+/** Not changes the audit log records: the target names the id, the entry's `at` the time. */
+const NOT_AUDITED = ['id', 'owner_id', 'created_date', 'updated_date'];
 
 /**
  * Webhook subscriptions and their delivery logs. Each belongs to the account that created it: only that
@@ -43,11 +48,13 @@ export class WebhooksService {
     private readonly worker: DeliveryWorker,
     private readonly relay: WebhookRelay,
     private readonly config: AppConfig,
+    private readonly auditLog: AuditLog,
   ) {
     this.policy = { allowPrivate: config.webhooks.allowPrivateUrls, httpsOnly: config.nodeEnv === 'production' };
   }
 
-  async create(dto: WebhookCreateDto, caller: AuthenticatedUser): Promise<WebhookWithSecretView> {
+  /** Every change to a subscription records its audit entry in its own transaction (never with the secret). */
+  async create(dto: WebhookCreateDto, caller: AuthenticatedUser, origin: AuditOrigin): Promise<WebhookWithSecretView> {
     this.checkUrl(dto.url);
     const secret = newSigningSecret();
     const max = this.config.webhooks.maxPerAccount;
@@ -57,6 +64,13 @@ export class WebhooksService {
       if (count >= max) throw new ConflictException(`An account may have at most ${max} webhook subscriptions: delete one first`);
       const [created] = await tx.query<SubscriptionRow>(insertSubscription(caller.id, dto.url, dto.events, plainFilter(dto.filter), dto.description ?? null, secret, new Date()));
       await this.relay.placeStartPosition(tx);
+      await this.auditLog.record(tx, {
+        action: 'webhook.created',
+        actor: caller,
+        origin,
+        target: { type: 'webhook', id: created.id },
+        changes: changesBetween(null, toWebhookView(created), NOT_AUDITED),
+      });
       return created;
     });
     return { ...toWebhookView(row), secret };
@@ -73,34 +87,46 @@ export class WebhooksService {
     return toWebhookView(await this.findOwned(id, caller));
   }
 
-  async update(id: number, dto: WebhookUpdateDto, caller: AuthenticatedUser): Promise<WebhookView> {
-    await this.findOwned(id, caller);
-    if (dto.url !== undefined) this.checkUrl(dto.url);
-    const [row] = await this.sql.query<SubscriptionRow>(
-      updateSubscription(
-        id,
-        { url: dto.url, events: dto.events, filter: dto.filter === undefined ? undefined : plainFilter(dto.filter), description: dto.description, active: dto.active },
-        new Date(),
-      ),
-    );
-    if (!row) throw notFound(id);
-    return toWebhookView(row);
+  async update(id: number, dto: WebhookUpdateDto, caller: AuthenticatedUser, origin: AuditOrigin): Promise<WebhookView> {
+    return this.sql.transaction(async (tx) => {
+      const before = await this.lockOwned(tx, id, caller);
+      if (dto.url !== undefined) this.checkUrl(dto.url);
+      const [row] = await tx.query<SubscriptionRow>(
+        updateSubscription(
+          id,
+          { url: dto.url, events: dto.events, filter: dto.filter === undefined ? undefined : plainFilter(dto.filter), description: dto.description, active: dto.active },
+          new Date(),
+        ),
+      );
+      const view = toWebhookView(row);
+      await this.auditLog.record(tx, { action: 'webhook.updated', actor: caller, origin, target: { type: 'webhook', id }, changes: changesBetween(toWebhookView(before), view, NOT_AUDITED) });
+      return view;
+    });
   }
 
-  async delete(id: number, caller: AuthenticatedUser): Promise<void> {
-    await this.findOwned(id, caller);
-    // Its deliveries go with it (ON DELETE CASCADE); their queued jobs find no delivery and complete unsent.
-    await this.sql.query(deleteSubscription(id));
+  async delete(id: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const before = await this.lockOwned(tx, id, caller);
+      // Its deliveries go with it (ON DELETE CASCADE); their queued jobs find no delivery and complete unsent.
+      await tx.query(deleteSubscription(id));
+      await this.auditLog.record(tx, { action: 'webhook.deleted', actor: caller, origin, target: { type: 'webhook', id }, changes: changesBetween(toWebhookView(before), null, NOT_AUDITED) });
+    });
   }
 
-  /** A new secret; the previous one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_SECONDS. */
-  async rotateSecret(id: number, caller: AuthenticatedUser): Promise<WebhookWithSecretView> {
-    await this.findOwned(id, caller);
+  /**
+   * A new secret; the previous one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_SECONDS. Audited without
+   * changes: neither secret is ever recorded.
+   */
+  async rotateSecret(id: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<WebhookWithSecretView> {
     const secret = newSigningSecret();
     const now = new Date();
     const overlapUntil = new Date(now.getTime() + this.config.webhooks.secretOverlapSeconds * 1000);
-    const [row] = await this.sql.query<SubscriptionRow>(rotateSecret(id, secret, overlapUntil, now));
-    if (!row) throw notFound(id);
+    const row = await this.sql.transaction(async (tx) => {
+      await this.lockOwned(tx, id, caller);
+      const [rotated] = await tx.query<SubscriptionRow>(rotateSecret(id, secret, overlapUntil, now));
+      await this.auditLog.record(tx, { action: 'webhook.secret_rotated', actor: caller, origin, target: { type: 'webhook', id } });
+      return rotated;
+    });
     return { ...toWebhookView(row), secret, previous_secret_expires_date: overlapUntil.toISOString() };
   }
 
@@ -160,6 +186,13 @@ export class WebhooksService {
       created_date: now,
       next_attempt_date: now,
     });
+  }
+
+  /** findOwned for a change, in its transaction: the row stays locked until it commits. */
+  private async lockOwned(tx: SqlTransaction, id: number, caller: AuthenticatedUser): Promise<SubscriptionRow> {
+    const [row] = await tx.query<SubscriptionRow>(lockSubscription(id));
+    if (!row || (row.owner_id !== caller.id && !isAdmin(caller))) throw notFound(id);
+    return row;
   }
 
   /** The subscription, if the caller may see it: its owner or an admin. Anyone else learns nothing (404). */

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuditOrigin, RequestOrigin } from '@app/audit';
 import { ApiErrors, ApiIdParam, type AuthenticatedUser, CurrentUser, NoApiKeys, type Page, Paginated, ParseIdPipe, Roles } from '@app/common';
 import { ApiKeysService, MAX_KEYS_PER_ACCOUNT } from './api-keys.service';
 import { ApiKeyCreateDto, ApiKeysQuery } from './dto/api-key.dto';
@@ -28,8 +29,8 @@ export class ApiKeysController {
   })
   @ApiCreatedResponse({ type: ApiKeyWithSecretView })
   @ApiErrors(409, 422)
-  create(@CurrentUser() caller: AuthenticatedUser, @Body() body: ApiKeyCreateDto): Promise<ApiKeyWithSecretView> {
-    return this.apiKeys.create(body, caller);
+  create(@CurrentUser() caller: AuthenticatedUser, @Body() body: ApiKeyCreateDto, @RequestOrigin() origin: AuditOrigin): Promise<ApiKeyWithSecretView> {
+    return this.apiKeys.create(body, caller, origin);
   }
 
   @Get()
@@ -47,8 +48,8 @@ export class ApiKeysController {
   @ApiOperation({ operationId: 'revoke-api-key', summary: 'Revoke an API key', description: 'Refused (401) from the next request on, on every instance. Another account\'s key is a 404.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors(404)
-  async revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number): Promise<void> {
-    await this.apiKeys.revokeOwn(id, caller);
+  async revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @RequestOrigin() origin: AuditOrigin): Promise<void> {
+    await this.apiKeys.revokeOwn(id, caller, origin);
   }
 }
 
@@ -76,7 +77,7 @@ export class AdminApiKeysController {
   @ApiOperation({ operationId: 'admin-revoke-api-key', summary: 'Revoke any account\'s API key', description: 'Refused (401) from the next request on, on every instance.' })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors(404)
-  async revoke(@Param('id', ParseIdPipe) id: number): Promise<void> {
-    await this.apiKeys.revokeAny(id);
+  async revoke(@CurrentUser() caller: AuthenticatedUser, @Param('id', ParseIdPipe) id: number, @RequestOrigin() origin: AuditOrigin): Promise<void> {
+    await this.apiKeys.revokeAny(id, caller, origin);
   }
 }

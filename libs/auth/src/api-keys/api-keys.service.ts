@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { AuditLog, type AuditOrigin, changesBetween } from '@app/audit';
 import { type AuthenticatedUser, type Page, ValidationFailedException, decodeCursor, encodeCursor, isAdmin, isId, toPage } from '@app/common';
 import { SqlService } from '@app/database';
 import { UsersService } from '@app/users';
@@ -22,9 +23,10 @@ export class ApiKeysService {
   constructor(
     private readonly sql: SqlService,
     private readonly users: UsersService,
+    private readonly auditLog: AuditLog,
   ) {}
 
-  async create(dto: ApiKeyCreateDto, caller: AuthenticatedUser): Promise<ApiKeyWithSecretView> {
+  async create(dto: ApiKeyCreateDto, caller: AuthenticatedUser, origin: AuditOrigin): Promise<ApiKeyWithSecretView> {
     const problems: { field: string; message: string }[] = [];
     if (dto.scopes.includes('admin') && !isAdmin(caller)) problems.push({ field: 'scopes', message: 'only an admin\'s key may hold the admin scope' });
     if (dto.expires_in_days === null && !isAdmin(caller)) problems.push({ field: 'expires_in_days', message: 'expires_in_days may be null (no expiry) for an admin\'s key only' });
@@ -41,6 +43,14 @@ export class ApiKeysService {
       const [created] = await tx.query<ApiKeyRow>(
         insertKey({ ownerId: caller.id, name: dto.name, scopes: dto.scopes, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), keyHash: hashApiKey(key), createdDate, expiresDate }),
       );
+      // Never the key, its hash or its display prefix: what it may do and until when.
+      await this.auditLog.record(tx, {
+        action: 'api_key.created',
+        actor: caller,
+        origin,
+        target: { type: 'api_key', id: created.id },
+        changes: changesBetween(null, { name: created.name, scopes: [...created.scopes], expires_date: created.expires_date?.toISOString() ?? null }),
+      });
       return created;
     });
     return { ...toApiKeyView(row), key };
@@ -58,19 +68,22 @@ export class ApiKeysService {
   }
 
   /** The caller's key only: another account's key is a 404, like one that does not exist or is already revoked. */
-  async revokeOwn(id: number, caller: AuthenticatedUser): Promise<void> {
-    await this.revoke(id, caller.id);
+  async revokeOwn(id: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<void> {
+    await this.revoke(id, caller.id, caller, origin);
   }
 
   /** Admins: any account's key. */
-  async revokeAny(id: number): Promise<void> {
-    await this.revoke(id, undefined);
+  async revokeAny(id: number, caller: AuthenticatedUser, origin: AuditOrigin): Promise<void> {
+    await this.revoke(id, undefined, caller, origin);
   }
 
-  private async revoke(id: number, ownerId: number | undefined): Promise<void> {
+  private async revoke(id: number, ownerId: number | undefined, caller: AuthenticatedUser, origin: AuditOrigin): Promise<void> {
     // The next request with the key is refused on every instance: each one reads the key from the database.
-    const [revoked] = await this.sql.query<{ id: number }>(revokeKey(id, ownerId, new Date()));
-    if (!revoked) throw new NotFoundException(`API key ${id} not found`);
+    await this.sql.transaction(async (tx) => {
+      const [revoked] = await tx.query<{ id: number }>(revokeKey(id, ownerId, new Date()));
+      if (!revoked) throw new NotFoundException(`API key ${id} not found`);
+      await this.auditLog.record(tx, { action: 'api_key.revoked', actor: caller, origin, target: { type: 'api_key', id } });
+    });
   }
 
   private async page(ownerId: number, query: ApiKeysQuery): Promise<Page<ApiKeyView>> {

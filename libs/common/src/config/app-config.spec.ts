@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         apiKeyRateLimitPerMinute: 600,
       },
       changeFeedRetentionHours: 168,
+      auditRetentionDays: 365,
       webhooks: {
         allowPrivateUrls: false,
         concurrency: 50,

@@ -92,6 +92,8 @@ export const APP_CONFIG_SCHEMA = {
   },
   /** How long the change feed keeps its events (GET /listings/changes): an older cursor must resynchronise (410). */
   changeFeedRetentionHours: integer('CHANGE_FEED_RETENTION_HOURS', 1, 87_600).default(168),
+  /** How long the audit log keeps its entries (purged hourly by audit_log_purge, the only DELETE its trigger lets through). */
+  auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 1, 36_500).default(365),
   webhooks: {
     /** One attempt (connect, response headers and the first KB of the body): a 2xx within it is success. */
     timeoutMs: integer('WEBHOOK_TIMEOUT_MS', 100, 60_000).default(10_000),
