@@ -3,12 +3,15 @@
  * (jsonwebtoken turns a string secret into a KeyObject on every call, which dominates the cost), and the
  * whole per-request path of the service's JwtStrategy: passport-jwt reading the bearer header, verifying
  * with the KeyObject and the service's options, and checking the claims (everything but the database).
+ * And an API key's per-request path (issue 19): its prefix and shape, its SHA-256 (what the database is asked for)
+ * and the route's scope decision; its one database read is the load benchmark's (W1k).
  *
  *   npm run bench:jwt            (prints µs per verify for both)
  */
 import { KeyObject, createSecretKey, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
+import { apiKeyRefusal, hasApiKeyShape, hashApiKey, isApiKey, newApiKey } from '../libs/auth/src/api-keys/api-key-access';
 import { ACCESS_TOKEN_VERIFY_OPTIONS, accessTokenClaims, bearerToken } from '../libs/auth/src/tokens/access-tokens';
 
 export interface JwtVerifyResult {
@@ -16,9 +19,11 @@ export interface JwtVerifyResult {
   stringMicros: number;
   /** The JwtStrategy's path through passport-jwt, with the KeyObject. */
   passportMicros: number;
+  /** An API key's path without its database read: bearer, prefix, shape, SHA-256, scope decision. */
+  apiKeyMicros: number;
   /** How many times slower the string secret is. */
   slowdown: number;
-  iterations: { keyObject: number; string: number; passport: number };
+  iterations: { keyObject: number; string: number; passport: number; apiKey: number };
 }
 
 const OPTIONS: jwt.VerifyOptions & { algorithms: jwt.Algorithm[] } = { algorithms: ['HS256'], issuer: 'listing-api', audience: 'listing-api' };
@@ -66,6 +71,20 @@ function timePassport(token: string, key: KeyObject, budgetMs: number): { micros
   return result;
 }
 
+/** The API key half of the global guard, up to its database read, as it runs per request. */
+function timeApiKey(budgetMs: number): { micros: number; iterations: number } {
+  const header = `Bearer ${newApiKey()}`;
+  const scopes = ['listings:write'] as const;
+  let hashed = 0;
+  const result = time(() => {
+    const bearer = bearerToken(header);
+    if (bearer === undefined || !isApiKey(bearer) || !hasApiKeyShape(bearer)) throw new Error('the benchmark key was not recognised');
+    if (hashApiKey(bearer).length === 64 && apiKeyRefusal('listings:write', scopes) === undefined) hashed += 1;
+  }, budgetMs);
+  if (hashed < result.iterations) throw new Error('the benchmark key was refused');
+  return result;
+}
+
 export function measureJwtVerify(budgetMs = 2000): JwtVerifyResult {
   const secretText = randomBytes(32).toString('base64url');
   const key = createSecretKey(Buffer.from(secretText, 'utf8'));
@@ -73,12 +92,14 @@ export function measureJwtVerify(budgetMs = 2000): JwtVerifyResult {
   const keyObject = timeVerify(token, key, budgetMs);
   const string = timeVerify(token, secretText, budgetMs);
   const passport = timePassport(token, key, budgetMs);
+  const apiKey = timeApiKey(budgetMs);
   return {
     keyObjectMicros: keyObject.micros,
     stringMicros: string.micros,
     passportMicros: passport.micros,
+    apiKeyMicros: apiKey.micros,
     slowdown: string.micros / keyObject.micros,
-    iterations: { keyObject: keyObject.iterations, string: string.iterations, passport: passport.iterations },
+    iterations: { keyObject: keyObject.iterations, string: string.iterations, passport: passport.iterations, apiKey: apiKey.iterations },
   };
 }
 
@@ -88,6 +109,7 @@ if (require.main === module) {
     `HS256 verify, KeyObject secret: ${result.keyObjectMicros.toFixed(1)} µs (${result.iterations.keyObject} calls)\n` +
       `HS256 verify, string secret:    ${result.stringMicros.toFixed(1)} µs (${result.iterations.string} calls)\n` +
       `JwtStrategy via passport-jwt:   ${result.passportMicros.toFixed(1)} µs (${result.iterations.passport} calls; the per-request path without the database)\n` +
+      `API key (shape, SHA-256, scope): ${result.apiKeyMicros.toFixed(1)} µs (${result.iterations.apiKey} calls; without its database read; target ≤ 15 µs)\n` +
       `string / KeyObject:             ${result.slowdown.toFixed(1)}x\n`,
   );
 }

@@ -41,7 +41,7 @@ import { matchingSection, relayModuleOf } from './lib/matching';
 import { profileMarkdown, readProfile, summarizeProfile } from './lib/profile-summary';
 import { runCommand, Server } from './lib/processes';
 import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
-import { buildScenarios, loadFixtures, ownerToken, probe, Scenario, undoWrites, W1hSetup } from './lib/scenarios';
+import { buildScenarios, loadFixtures, ownerApiKey, ownerToken, probe, Scenario, undoWrites, W1hSetup } from './lib/scenarios';
 import { webhookRows, webhookSmokeProblems } from './lib/webhook-report';
 import { WebhookReceiver } from './lib/webhook-receiver';
 import { clearWebhookLeftovers, deliverySection, hasWebhooks, W1hRound, w1hSession } from './lib/webhooks';
@@ -164,7 +164,10 @@ async function main(): Promise<number> {
   const report = summarize(startedAt, await environment(serverUrl, tool, options), sizes, jwtVerify);
   const files = writeReport(report, outDir);
   log(`\nwrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
-  log(`JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs`);
+  log(
+    `JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs; ` +
+      `API key check ${jwtVerify.apiKeyMicros.toFixed(1)} µs`,
+  );
   for (const row of webhookRows(report.webhooks)) {
     log(`webhooks ${row.size}: ${row.figure}: ${row.measured}${row.target ? ` (target ${row.target}${row.met === undefined ? '' : row.met ? ', met' : ', NOT met'})` : ''}`);
   }
@@ -195,6 +198,8 @@ async function benchmarkSize(
     // One process on one database, like the baseline: no replicas to read from, no shared counters.
     DATABASE_REPLICA_URL: undefined,
     REDIS_URL: undefined,
+    // W1k's key is counted (in process) like any key, against a limit W1k's 32 connections never reach.
+    API_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   // The receiver is on loopback, and it speaks HTTPS with a certificate of its own (production sends over https only).
   const appEnv: NodeJS.ProcessEnv = typeof receiver === 'string' ? env : { ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'true', NODE_EXTRA_CA_CERTS: receiver.caFile };
@@ -228,7 +233,8 @@ async function benchmarkSize(
     else if (typeof receiver === 'string') w1h = { unavailable: receiver };
     else if (!(await hasWebhooks(servers.app.baseUrl, token))) w1h = { unavailable: 'n/a (this build has no webhooks)' };
     else w1h = { session: w1hSession({ databaseUrl: url, ownerId: fixtures.ownerId, receiver, drainTimeoutMs, startWorker }) };
-    const scenarios = buildScenarios(fixtures, token, w1h).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
+    const apiKey = !o.scenarios || o.scenarios.has('W1k') ? await ownerApiKey(servers.app?.baseUrl, token) : { unavailable: 'n/a (not measured)' };
+    const scenarios = buildScenarios(fixtures, token, w1h, apiKey).filter((scenario) => !o.scenarios || o.scenarios.has(scenario.id));
     if (scenarios.length === 0 && !o.webhookSections) {
       throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')}, webhooks)`);
     }

@@ -7,7 +7,7 @@
  * (required for PUT), BODY_LIMIT_BYTES (102400).
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Pool, PoolClient, QueryConfig } from 'pg';
 import { HttpError, ListingFilter, listingQuery, parseListingWrite, parseQuery, toListingView, ListingRow, encodeCursor, decodeCursor, nextLink, LISTING_COLUMNS } from './wire';
@@ -35,6 +35,12 @@ const SQL = {
   historyExists: `SELECT ${HISTORY_VERSION} AS version FROM listing WHERE id = $1`,
   listingById: `SELECT ${LISTING_COLUMNS} FROM listing WHERE id = $1`,
   user: 'SELECT role, active, token_version FROM app_user WHERE id = $1',
+  // An API key's request (issue 19): the service's api_key_for_request, the same text.
+  apiKey: `SELECT k.id, k.scopes, k.owner_id, u.role,
+      (k.last_used_date IS NULL OR k.last_used_date < now() - interval '1 minute') AS last_use_stale
+    FROM api_key k JOIN app_user u ON u.id = k.owner_id
+    WHERE k.key_hash = $1 AND k.revoked_date IS NULL AND (k.expires_date IS NULL OR k.expires_date > now()) AND u.active`,
+  apiKeyUsed: `UPDATE api_key SET last_used_date = now() WHERE id = $1 AND (last_used_date IS NULL OR last_used_date < now() - interval '1 minute')`,
   // The listing as it was, read with the lock (the audit entry's "before" values), as the service's listing_lock does.
   lock: `SELECT ${LISTING_COLUMNS}, owner_id, event_tx FROM listing WHERE id = $1 FOR UPDATE`,
   // The price summary columns move on in the same UPDATE when the price changes (right-hand sides read the old row).
@@ -181,12 +187,29 @@ async function getListing(id: number, res: ServerResponse): Promise<void> {
 interface Caller {
   id: number;
   admin: boolean;
+  /** Set when the request came with an API key (`lak_…`) instead of an access token. */
+  apiKeyId?: number;
+}
+
+/** The service's API key path: shape, SHA-256, one lookup, the scope the route needs, last use at most once a minute. */
+async function authenticateKey(key: string, scope: string): Promise<Caller> {
+  if (!/^lak_[A-Za-z0-9_-]{43}$/.test(key)) throw new HttpError(401, 'Invalid or expired access token');
+  const { rows } = await pool.query<{ id: number; scopes: string[]; owner_id: number; role: string; last_use_stale: boolean }>(
+    statement('apiKey', [createHash('sha256').update(key).digest('hex')]),
+  );
+  const row = rows[0];
+  if (!row) throw new HttpError(401, 'Invalid or expired access token');
+  if (row.last_use_stale) pool.query(statement('apiKeyUsed', [row.id])).catch(() => undefined);
+  if (!row.scopes.includes(scope)) throw new HttpError(403, `This API key lacks the scope ${scope}`);
+  return { id: row.owner_id, admin: row.role === 'ADMIN', apiKeyId: row.id };
 }
 
 /** The bearer token's user, if the token is valid and still current (same token_version, account active). */
 async function authenticate(req: IncomingMessage): Promise<Caller> {
   const header = req.headers.authorization;
   const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  // Only the listing writes authenticate here, so a key needs listings:write.
+  if (token?.startsWith('lak_')) return authenticateKey(token, 'listings:write');
   if (!token || !jwtKey) throw new HttpError(401, 'Authentication required');
   let claims: jwt.JwtPayload;
   try {
@@ -263,7 +286,7 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
       await client.query(statement('recordEvent', [id, 'updated', at, null, rows[0].event_tx, null, state]));
     }
     const changes = JSON.stringify(changesBetween(toListingView(current), view));
-    await client.query(statement('recordAudit', ['listing.replaced', caller.id, null, caller.admin ? 'ADMIN' : 'USER', 'listing', id, requestId, req.socket.remoteAddress ?? null, changes]));
+    await client.query(statement('recordAudit', ['listing.replaced', caller.id, caller.apiKeyId ?? null, caller.admin ? 'ADMIN' : 'USER', 'listing', id, requestId, req.socket.remoteAddress ?? null, changes]));
     await client.query('COMMIT');
     send(res, 200, view);
   } catch (error) {

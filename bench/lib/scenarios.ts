@@ -124,6 +124,9 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
     await client.query('COMMIT');
     // W1h's subscriptions (the deliveries go with them) and the delivery queue's jobs.
     await removeWebhookTraces(client);
+    // W1k's key, which would otherwise count against owner1's cap of keys in use. (The writes' audit entries stay:
+    // the audit log is append-only, and only its retention purge deletes.)
+    await client.query("DELETE FROM api_key WHERE name = 'listing-bench W1k' AND to_regclass('api_key') IS NOT NULL").catch(() => undefined);
     // The deleted rows would otherwise linger as dead tuples in the next run's reads.
     await client.query('VACUUM ANALYZE listing_price, listing');
   } finally {
@@ -159,10 +162,31 @@ export async function ownerToken(appUrl: string | undefined, fixtures: Fixtures,
   return { token, source: 'minted with JWT_SECRET (login unavailable)' };
 }
 
+/** An API key of owner1 for W1k, created through APP with the owner's access token (a build without keys: why not). */
+export async function ownerApiKey(appUrl: string | undefined, token: string): Promise<ApiKeySetup> {
+  if (!appUrl) return { unavailable: 'n/a (APP not running)' };
+  const response = await fetch(`${appUrl}/auth/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ name: 'listing-bench W1k', scopes: ['listings:write'], expires_in_days: 1 }),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => undefined);
+  const body = (await response?.json().catch(() => ({}))) as { key?: unknown };
+  return response?.status === 201 && typeof body.key === 'string' ? { key: body.key } : { unavailable: `n/a (POST /auth/api-keys answered ${response?.status ?? 'nothing'})` };
+}
+
 /** W1h's APP side: the session that creates and removes its subscriptions, or why there is none. */
 export type W1hSetup = { session: AppSession } | { unavailable: string };
 
-export function buildScenarios(fixtures: Fixtures, token: string, w1h: W1hSetup = { unavailable: 'n/a (no webhook receiver)' }): Scenario[] {
+/** W1k's bearer: an API key of owner1 with listings:write (made through APP), or why there is none. */
+export type ApiKeySetup = { key: string } | { unavailable: string };
+
+export function buildScenarios(
+  fixtures: Fixtures,
+  token: string,
+  w1h: W1hSetup = { unavailable: 'n/a (no webhook receiver)' },
+  apiKey: ApiKeySetup = { unavailable: 'n/a (no API key)' },
+): Scenario[] {
   // Deep cursor, built as the service builds it: base64url of {"id":N}, N near the end of the table.
   const deepCursor = Buffer.from(JSON.stringify({ id: Math.max(0, fixtures.maxListingId - 100) }), 'utf8').toString('base64url');
   return [
@@ -196,6 +220,14 @@ export function buildScenarios(fixtures: Fixtures, token: string, w1h: W1hSetup 
       compare: 'body-without-updated-date',
       plan: { kind: 'put', token, items: fixtures.repriced, randomPrice: true },
       ...('session' in w1h ? { appSession: w1h.session } : { appUnavailable: w1h.unavailable }),
+    },
+    {
+      // W1 with an API key instead of an access token, on both servers (BASE checks keys as the service does).
+      id: 'W1k',
+      title: 'PUT /listings/{id} (price change), API key',
+      compare: 'body-without-updated-date',
+      plan: { kind: 'put', token: 'key' in apiKey ? apiKey.key : token, items: fixtures.repriced, randomPrice: true },
+      ...('key' in apiKey ? {} : { appUnavailable: apiKey.unavailable }),
     },
     { id: 'W2', title: 'PUT /listings/{id} (same price)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.unchanged, randomPrice: false } },
   ];
