@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
-import { freePort, startAppProcess } from './support/app-process';
+import { freePort } from '@app/dev-database';
+import { startAppProcess } from './support/app-process';
 import { ApiClient } from './support/http';
 import { aListing } from './support/listings';
 import { PrivatePostgres } from './support/private-postgres';

@@ -1,3 +1,4 @@
+import type { DeliveryView } from '@app/webhooks';
 import pg from 'pg';
 import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { type AppProcess, startAppProcess } from './support/app-process';
@@ -26,15 +27,7 @@ interface WebhookWithSecret {
   secret: string;
 }
 
-interface Delivery {
-  id: number;
-  event_id: string;
-  event_type: string;
-  status: string;
-  attempts: number;
-  response_status: number | null;
-  error: string | null;
-}
+type Delivery = DeliveryView;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 

@@ -1,14 +1,11 @@
+import type { DeliveryView } from '@app/webhooks';
 import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { aListing } from './support/listings';
 import { type SignedIn, type TestApp, signUp, startTestApp } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
 
-interface Delivery {
-  event_type: string;
-  status: string;
-  attempts: number;
-}
+type Delivery = DeliveryView;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

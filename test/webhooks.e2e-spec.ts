@@ -4,7 +4,7 @@ import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { ApiClient, type ApiResponse, nextPageUrl } from './support/http';
 import { type Listing, aListing } from './support/listings';
 import { type SignedIn, type TestApp, signUp, signUpAdmin, startTestApp, uniqueEmail } from './support/test-app';
-import { DeliveryLogPurgeJob } from '@app/webhooks';
+import { DeliveryLogPurgeJob, type DeliveryView } from '@app/webhooks';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { type ReceivedDelivery, WebhookReceiver } from './support/webhook-receiver';
 
@@ -22,18 +22,7 @@ interface Subscription {
   previous_secret_expires_date?: string | null;
 }
 
-interface Delivery {
-  id: number;
-  event_id: string;
-  event_type: string;
-  status: string;
-  attempts: number;
-  response_status: number | null;
-  response_body: string | null;
-  duration_ms: number | null;
-  error: string | null;
-  next_attempt_date: string | null;
-}
+type Delivery = DeliveryView;
 
 interface EventBody {
   type: string;

@@ -23,10 +23,9 @@ export interface AppSession {
 
 /** One APP run of W1h, as the receiver and the database saw it. */
 export interface W1hRound {
-  /** Deliveries that reached the receiver while the load ran, and per second of it. */
+  /** Deliveries that reached the receiver while the load ran (none: no worker runs then). */
   received: number;
-  receivedPerSec: number;
-  /** The TLS connections they came over. */
+  /** The TLS connections the worker sent over. */
   connections: number;
   /** Deliveries the relay had created by the end of the run, and how many of those were not delivered yet. */
   created: number;
@@ -58,7 +57,6 @@ export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: 
   let searches: SavedSearch[] | undefined;
   let client: Client | undefined;
   let ids: number[] = [];
-  let startedMs = 0;
   return {
     async before() {
       client = new Client({ connectionString: o.databaseUrl });
@@ -67,12 +65,10 @@ export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: 
       await removeBenchSubscriptions(client);
       await o.receiver.reset();
       ids = await insertSubscriptions(client, o.ownerId, searches, (i) => o.receiver.url(`w1h-${i}`), 'W1h saved search');
-      startedMs = Date.now();
     },
     async after() {
       if (!client) throw new Error('W1h: after() without before()');
       try {
-        const seconds = (Date.now() - startedMs) / 1000;
         const { deliveries } = await o.receiver.stats();
         const { created, succeeded } = await deliveryCounts(client, ids);
         const drainStart = Date.now();
@@ -89,7 +85,6 @@ export function w1hSession(o: { databaseUrl: string; ownerId: number; receiver: 
         }
         return {
           received: deliveries,
-          receivedPerSec: deliveries / seconds,
           connections,
           created,
           backlog: created - succeeded,

@@ -2,3 +2,5 @@
 // (lint refuses imports of a library's files from outside it).
 export { WebhooksModule } from './webhooks.module';
 export { DeliveryLogPurgeJob } from './delivery-log-purge.job';
+// The delivery log's wire shape, for the tests that read it.
+export type { DeliveryView } from './dto/webhook.view';
