@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_REPLICAS, type ReadReplicas, type ReadSource } from './read-replicas';
 import type { SqlQuery } from './sql';
+import { WIRE_TIMESTAMP_TYPES } from './wire-timestamps';
 
 export const DATABASE_POOL = Symbol('DATABASE_POOL');
 
@@ -11,6 +12,7 @@ export interface SqlTransaction {
 }
 
 function toConfig(query: SqlQuery): pg.QueryConfig {
+  if (query.wireTimestamps) return { name: query.name, text: query.text, values: query.values, types: WIRE_TIMESTAMP_TYPES };
   return { name: query.name, text: query.text, values: query.values };
 }
 

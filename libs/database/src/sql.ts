@@ -18,6 +18,8 @@ export interface SqlQuery {
   readonly name?: string;
   readonly text: string;
   readonly values: unknown[];
+  /** timestamptz columns come back as RFC 3339 strings, not Dates (see withWireTimestamps). */
+  readonly wireTimestamps?: boolean;
 }
 
 /**
@@ -97,6 +99,14 @@ export function prepared(name: string) {
 /** A statement whose text is built at run time, named after its text so each shape is prepared once. */
 export function preparedByShape(prefix: string, query: SqlQuery): SqlQuery {
   return fragment(query.text, query.values, `${prefix}_${createHash('sha1').update(query.text).digest('base64url').slice(0, 16)}`);
+}
+
+/**
+ * The same statement, its timestamptz columns read as the RFC 3339 UTC strings the API sends (WIRE_TIMESTAMP_TYPES)
+ * rather than as Dates: for the reads whose rows are mapped straight to a response.
+ */
+export function withWireTimestamps(query: SqlQuery): SqlQuery {
+  return { ...fragment(query.text, query.values, query.name), wireTimestamps: true };
 }
 
 /** Fragments joined by `separator` (text), each keeping its own parameters. */

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { decodeCursor, encodeCursor, isId, isIsoTimestamp } from '@app/common';
-import { type SqlQuery, join, raw, sql } from '@app/database';
+import { type SqlQuery, isoOf, join, raw, sql } from '@app/database';
 import { MAX_PRICE_EUR } from './dto/listing-write.dto';
 import { LISTING_PAGE_DEFAULT, LISTING_SORTS, type ListingSort, ListingsQuery } from './dto/listings.query';
 import { LISTING_COLUMNS, type ListingRow } from './listing.statements';
@@ -142,7 +142,7 @@ export function toListingSearch(query: ListingsQuery, ownerId?: number): Listing
  * `{"-created":"<RFC 3339>","id":N}`, `{"drop":D,"id":N}` (D a number, or "-Infinity") for the others: the key names the sort, so a cursor is only
  * accepted by the sort that issued it (exactly these keys, nothing else).
  */
-export function cursorOf(sort: ListingSort, row: ListingRow): string {
+export function cursorOf(sort: ListingSort, row: ListingRow<Date | string>): string {
   switch (sort) {
     case 'id':
       return encodeCursor({ id: row.id });
@@ -150,7 +150,7 @@ export function cursorOf(sort: ListingSort, row: ListingRow): string {
     case '-price':
       return encodeCursor({ [sort]: Number(row.latest_price_eur), id: row.id });
     case '-created':
-      return encodeCursor({ [sort]: row.created_date.toISOString(), id: row.id });
+      return encodeCursor({ [sort]: isoOf(row.created_date), id: row.id });
     case 'drop': {
       const drop = row.price_drop_pct ?? 0;
       return encodeCursor({ drop: Number.isFinite(drop) ? drop : '-Infinity', id: row.id });

@@ -1,9 +1,10 @@
 import { ListingView } from './dto/listing.view';
 import type { BuildingTypeName } from './dto/listing-write.dto';
+import { isoOf } from '@app/database';
 import type { ListingRow } from './listing.statements';
 
 /** The wire shape (the contract's Listing) of a row. */
-export function toListingViewFromRow(row: ListingRow): ListingView {
+export function toListingViewFromRow(row: ListingRow<Date | string>): ListingView {
   const view: ListingView = {
     id: row.id,
     name: row.name,
@@ -15,8 +16,8 @@ export function toListingViewFromRow(row: ListingRow): ListingView {
     surface_area_m2: row.surface_area_m2,
     rooms_count: row.rooms_count,
     bedrooms_count: row.bedrooms_count,
-    created_date: row.created_date.toISOString(),
-    updated_date: row.updated_date.toISOString(),
+    created_date: isoOf(row.created_date),
+    updated_date: isoOf(row.updated_date),
   };
   if (row.contact_phone_number !== null) view.contact_phone_number = row.contact_phone_number;
   return view;

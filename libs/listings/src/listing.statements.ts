@@ -1,4 +1,4 @@
-import { type SqlQuery, prepared, raw, sql } from '@app/database';
+import { type SqlQuery, prepared, raw, sql, withWireTimestamps } from '@app/database';
 import { PRICE_SUMMARY_INSERT_COLUMNS, priceSummaryAfterWrite, priceSummaryOfFirstPrice } from '@app/prices';
 import { OWN_TX } from './change-feed/change-feed.statements';
 import type { ListingWriteDto } from './dto/listing-write.dto';
@@ -15,8 +15,11 @@ export const LISTING_COLUMNS = raw(
     'street_address, postal_code, city, country, latest_price_eur, created_date, updated_date',
 );
 
-/** A listing row as LISTING_COLUMNS return it (SQL names). */
-export interface ListingRow {
+/**
+ * A listing row as LISTING_COLUMNS return it (SQL names). Timestamps are Dates, or RFC 3339 strings for the reads
+ * that go straight to a response (`ListingRow<string>`, withWireTimestamps).
+ */
+export interface ListingRow<Timestamp extends Date | string = Date> {
   id: number;
   name: string;
   description: string;
@@ -31,8 +34,8 @@ export interface ListingRow {
   country: string;
   /** NUMERIC, as node-postgres returns it: an exact decimal string. */
   latest_price_eur: string;
-  created_date: Date;
-  updated_date: Date;
+  created_date: Timestamp;
+  updated_date: Timestamp;
   /** Only selected by sort=drop, for its cursor (float8: a JS number, -Infinity included). */
   price_drop_pct?: number;
 }
@@ -55,7 +58,7 @@ const OWN_TX_SQL = raw(OWN_TX);
  */
 export const WRITE_LOCK = { clause: 'FOR UPDATE' };
 
-export const selectListing = (id: number): SqlQuery => prepared('listing_by_id')`SELECT ${LISTING_COLUMNS} FROM listing WHERE id = ${id}`;
+export const selectListing = (id: number): SqlQuery => withWireTimestamps(prepared('listing_by_id')`SELECT ${LISTING_COLUMNS} FROM listing WHERE id = ${id}`);
 
 /** The writable fields of a POST or PUT body, as SQL values in column order. */
 function writableFields(dto: ListingWriteDto) {

@@ -1,7 +1,7 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { type AuditOrigin, AuditLog, changesBetween } from '@app/audit';
 import { type AuthenticatedUser, isAdmin, Page, ValidationFailedException, toPage } from '@app/common';
-import { PrismaService, type ReadSource, SqlService, type SqlTransaction, preparedByShape } from '@app/database';
+import { PrismaService, type ReadSource, SqlService, type SqlTransaction, preparedByShape, withWireTimestamps } from '@app/database';
 import { PriceHistoryService } from '@app/prices';
 import { ListingView } from './dto/listing.view';
 import { ListingWriteDto } from './dto/listing-write.dto';
@@ -62,12 +62,13 @@ export class ListingsService {
     const statement = listingSearchSql(search);
     // One prepared statement per query shape (which filters, which sort, with or without a cursor),
     // except the shapes that need their values to be planned well (see plannedPerExecution).
-    const rows = await this.sql.read<ListingRow>(from, plannedPerExecution(search) ? statement : preparedByShape('listing_search', statement));
+    // The rows go straight to the wire: timestamps are read as the strings the response carries.
+    const rows = await this.sql.read<ListingRow<string>>(from, withWireTimestamps(plannedPerExecution(search) ? statement : preparedByShape('listing_search', statement)));
     return toPage(rows, search.limit, toListingViewFromRow, (row) => cursorOf(search.sort, row));
   }
 
   async get(id: number, from: ReadSource): Promise<ListingView> {
-    const [row] = await this.sql.read<ListingRow>(from, selectListing(id));
+    const [row] = await this.sql.read<ListingRow<string>>(from, selectListing(id));
     if (!row) throw new NotFoundException(`Listing ${id} not found`);
     return toListingViewFromRow(row);
   }

@@ -1,4 +1,4 @@
-import { type SqlQuery, join, prepared, preparedByShape, raw, sql } from '@app/database';
+import { type SqlQuery, join, prepared, preparedByShape, raw, sql, withWireTimestamps } from '@app/database';
 import type { PriceEntryRow } from './price-entry.mapper';
 
 /**
@@ -44,13 +44,14 @@ export const recordPrice = (listingId: number, priceEur: number, at: Date): SqlQ
 
 // Row-value comparison for the cursor: the whole read stays an index-only scan of
 // listing_price_history_idx, wherever the page starts.
+// The pages go straight to the wire: their created_date is read as the RFC 3339 string they send.
 export const historyFirstPage = (listingId: number, limit: number): SqlQuery =>
-  prepared('price_history_first_page')`SELECT id, price_eur, created_date, ${versionColumn(listingId)}
-    FROM listing_price WHERE listing_id = ${listingId} ORDER BY created_date, id LIMIT ${limit}`;
+  withWireTimestamps(prepared('price_history_first_page')`SELECT id, price_eur, created_date, ${versionColumn(listingId)}
+    FROM listing_price WHERE listing_id = ${listingId} ORDER BY created_date, id LIMIT ${limit}`);
 
 export const historyNextPage = (listingId: number, after: HistoryPosition, limit: number): SqlQuery =>
-  prepared('price_history_next_page')`SELECT id, price_eur, created_date, ${versionColumn(listingId)}
-    FROM listing_price WHERE listing_id = ${listingId} AND (created_date, id) > (${after.at}, ${after.id}) ORDER BY created_date, id LIMIT ${limit}`;
+  withWireTimestamps(prepared('price_history_next_page')`SELECT id, price_eur, created_date, ${versionColumn(listingId)}
+    FROM listing_price WHERE listing_id = ${listingId} AND (created_date, id) > (${after.at}, ${after.id}) ORDER BY created_date, id LIMIT ${limit}`);
 
 /**
  * A page of a window (`from`, `to`): the same index range read, bounded on created_date too. One
@@ -61,9 +62,11 @@ export function historyWindowPage(listingId: number, window: { from?: Date; to?:
   if (window.from) where.push(sql`created_date >= ${window.from}`);
   if (window.to) where.push(sql`created_date < ${window.to}`);
   if (after) where.push(sql`(created_date, id) > (${after.at}, ${after.id})`);
-  return preparedByShape(
-    'price_history_window',
-    sql`SELECT id, price_eur, created_date, ${versionColumn(listingId)} FROM listing_price WHERE ${join(where, ' AND ')} ORDER BY created_date, id LIMIT ${limit}`,
+  return withWireTimestamps(
+    preparedByShape(
+      'price_history_window',
+      sql`SELECT id, price_eur, created_date, ${versionColumn(listingId)} FROM listing_price WHERE ${join(where, ' AND ')} ORDER BY created_date, id LIMIT ${limit}`,
+    ),
   );
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Page, decodeCursor, encodeCursor, isIsoTimestamp, toPage } from '@app/common';
-import { type ReadSource, SqlService, type SqlTransaction } from '@app/database';
+import { type ReadSource, SqlService, type SqlTransaction, isoOf } from '@app/database';
 import { PRICE_PAGE_DEFAULT, PriceHistoryQuery } from './dto/price-history.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { toPriceEntryView } from './price-entry.mapper';
@@ -53,7 +53,7 @@ export class PriceHistoryService {
     // end) asks the listing row alone, which also tells an unknown listing (404).
     const version = rows.length > 0 && rows[0].version !== null ? rows[0].version : await this.version(listingId, from);
     return {
-      page: toPage(rows, limit, toPriceEntryView, (row) => encodeCursor({ at: row.created_date.toISOString(), id: row.id })),
+      page: toPage(rows, limit, toPriceEntryView, (row) => encodeCursor({ at: isoOf(row.created_date), id: row.id })),
       version,
     };
   }

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { type QueryInstantValue, type Version } from '@app/common';
-import { type ReadSource, SqlService } from '@app/database';
+import { type ReadSource, SqlService, isoOf } from '@app/database';
 import { CHART_SIZE, PriceChartQuery } from './dto/price-chart.query';
 import { PriceEntryView } from './dto/price-entry.view';
 import { PriceSummaryView } from './dto/price-summary.view';
@@ -40,7 +40,7 @@ export class PriceInsightsService {
     const [first] = await this.sql.read<PriceEntryRow>(from, firstPrice(listingId));
     if (!first) throw new NotFoundException(`Listing ${listingId} not found`);
     throw new NotFoundException(
-      `Listing ${listingId} had no price yet at ${instant.atOrBefore.toISOString()}: its first price dates from ${first.created_date.toISOString()}`,
+      `Listing ${listingId} had no price yet at ${instant.atOrBefore.toISOString()}: its first price dates from ${isoOf(first.created_date)}`,
     );
   }
 

@@ -114,8 +114,14 @@ export class ConditionalGetResponder {
 
   private tagOf(version: Version, request: FastifyRequest): string {
     if (!this.options.perQueryString) return entityTag(this.resource, ...version);
-    return entityTag(this.resource, ...version, new URL(request.url, 'http://placeholder').search);
+    return entityTag(this.resource, ...version, queryStringOf(request.url));
   }
+}
+
+/** The query string as the client sent it (`?limit=10`, or '' for none): a substring, not a URL parse per request. */
+function queryStringOf(url: string): string {
+  const start = url.indexOf('?');
+  return start === -1 || start === url.length - 1 ? '' : url.slice(start);
 }
 
 /** Where a conditional GET resolves its body among a handler's result steps: before @Paginated() cuts the page. */
