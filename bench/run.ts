@@ -5,7 +5,7 @@
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench -- [--smoke] [--size small|large|both]
  *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
- *     [--scenarios R1,W1,...] [--app-main path/to/main.js] [--profile]
+ *     [--scenarios R1,W1,...] [--app-main path/to/main.js] [--profile] [--pin]
  *
  * --scenarios measures only the scenarios named (add `webhooks` for the webhook delivery section and the matching
  * micro-benchmark, which run by default). --app-main measures another build of the service as APP (a
@@ -24,6 +24,13 @@
  * self-time packages and functions per request go to <results>/profiles/ (summary-<size>.md; the .cpuprofile files
  * open in Chrome DevTools and are not committed).
  *
+ * --pin: the servers on CPU 1, wrk and the database's backends on CPU 0, for comparing the CPU per request of two
+ * builds (the req/s of a pinned run are not comparable with unpinned ones).
+ *
+ * BASE sends what the service sends (issue 21): the same body bytes, X-Request-Id, and on conditional reads the same
+ * ETag and Cache-Control (and 304s); the probe before the runs compares those headers too. Each scenario's figures
+ * are checked against issue 21's budget (lib/budget.ts) and every miss is printed.
+ *
  * Only DATABASE_URL's server is used, and on it only the databases listing_bench_<size>.
  * Results: bench/results/latest.{json,md}, bench/results/ratios.svg (--smoke: bench/results/raw/smoke/);
  * logs and wrk scripts: bench/results/raw/.
@@ -39,7 +46,7 @@ import { DataSize, prepareDatabase, SIZES } from './lib/database';
 import { detectLoadTool, LoadResult, LoadTool, runLoad } from './lib/load';
 import { matchingSection, relayModuleOf } from './lib/matching';
 import { profileMarkdown, readProfile, summarizeProfile } from './lib/profile-summary';
-import { runCommand, Server } from './lib/processes';
+import { enableCpuPinning, pinDatabaseBackends, runCommand, Server } from './lib/processes';
 import { ScenarioRuns, Side, SizeRuns, summarize, writeReport } from './lib/report';
 import { buildScenarios, loadFixtures, ownerApiKey, ownerToken, probe, Scenario, undoWrites, W1hSetup } from './lib/scenarios';
 import { webhookRows, webhookSmokeProblems } from './lib/webhook-report';
@@ -74,6 +81,8 @@ interface Options {
   appMain: string;
   /** A profiled run per scenario and server after the measured ones (--profile). */
   profile: boolean;
+  /** Servers on CPU 1, load tool and database backends on CPU 0 (--pin): for comparing CPU per request between builds. */
+  pin: boolean;
 }
 
 function parseOptions(): Options {
@@ -92,6 +101,7 @@ function parseOptions(): Options {
       scenarios: { type: 'string' },
       'app-main': { type: 'string' },
       profile: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -118,6 +128,7 @@ function parseOptions(): Options {
     webhookSections: values.scenarios === undefined || values.scenarios.split(',').some((id) => id.trim() === 'webhooks'),
     appMain: values['app-main'] === undefined ? APP_MAIN : path.resolve(values['app-main']),
     profile: values.profile,
+    pin: values.pin,
   };
 }
 
@@ -125,6 +136,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<number> {
   const options = parseOptions();
+  if (options.pin) enableCpuPinning();
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('DATABASE_URL must point at a PostgreSQL server (any database on it): the runner uses listing_bench_<size> there');
   const tool = detectLoadTool();
@@ -168,6 +180,9 @@ async function main(): Promise<number> {
     `JWT HS256 verify: KeyObject ${jwtVerify.keyObjectMicros.toFixed(1)} µs, string ${jwtVerify.stringMicros.toFixed(1)} µs, JwtStrategy via passport-jwt ${jwtVerify.passportMicros.toFixed(1)} µs; ` +
       `API key check ${jwtVerify.apiKeyMicros.toFixed(1)} µs`,
   );
+  for (const s of report.scenarios) {
+    if (s.budget) log(`budget ${s.size} ${s.id} (${s.budget.kind}): ${s.budget.misses.length === 0 ? 'met' : `MISSED: ${s.budget.misses.join(', ')}`}`);
+  }
   for (const row of webhookRows(report.webhooks)) {
     log(`webhooks ${row.size}: ${row.figure}: ${row.measured}${row.target ? ` (target ${row.target}${row.met === undefined ? '' : row.met ? ', met' : ', NOT met'})` : ''}`);
   }
@@ -239,7 +254,7 @@ async function benchmarkSize(
       throw new Error(`--scenarios names none of the scenarios (${buildScenarios(fixtures, token).map((s) => s.id).join(', ')}, webhooks)`);
     }
     const runs = await probeAll(scenarios, servers, unavailable);
-    await measure(scenarios, runs, servers, size, o, tool, profilesDir);
+    await measure(scenarios, runs, servers, size, o, tool, profilesDir, url);
     result = { size: size.name, listings: size.listings, prices: size.prices, tokenSource: source, scenarios: runs };
     if (o.webhookSections) {
       result.delivery =
@@ -278,7 +293,9 @@ async function probeAll(scenarios: Scenario[], servers: Partial<Record<Side, Ser
         continue;
       }
       const answer = await probe(server.baseUrl, scenario);
-      if (answer.status < 200 || answer.status >= 300) run[side].unavailable = `n/a (HTTP ${answer.status || 'error'})`;
+      // A revalidation is answered 304 (Not Modified): that is its success.
+      const expected = scenario.plan.kind === 'revalidate' ? answer.status === 304 : answer.status >= 200 && answer.status < 300;
+      if (!expected) run[side].unavailable = `n/a (HTTP ${answer.status || 'error'})`;
       else bodies[side] = answer.body;
     }
     if (bodies.app !== undefined && bodies.base !== undefined) run.sameBody = bodies.app === bodies.base;
@@ -296,11 +313,13 @@ async function measure(
   o: Options,
   tool: LoadTool,
   profilesDir: string,
+  databaseUrl: string,
 ): Promise<void> {
   // APP's runs of a scenario with a session (W1h) are wrapped in it: its subscriptions exist during the run only.
   const load = async (side: Side, scenario: Scenario, durationSec: number): Promise<{ result: LoadResult; webhooks?: W1hRound }> => {
     const session = side === 'app' ? scenario.appSession : undefined;
     await session?.before();
+    await pinDatabaseBackends(databaseUrl);
     let result: LoadResult;
     const cpuBefore = servers[side]!.cpuMicros();
     try {

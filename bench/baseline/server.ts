@@ -53,6 +53,19 @@ const SQL = {
              price_drop_pct = price_drop_pct(first_price_eur, $13),
              event_tx = greatest(event_tx, pg_current_xact_id()::text::bigint)
            WHERE id = $1 RETURNING ${LISTING_COLUMNS}, price_drop_pct, event_tx`,
+  // POST /listings (libs/listings' listing_insert): the price summary of a one-entry history, the change-feed position.
+  insert: `INSERT INTO listing (name, description, building_type, surface_area_m2, rooms_count, bedrooms_count,
+             contact_phone_number, street_address, postal_code, city, country, latest_price_eur, owner_id, created_date, updated_date,
+             price_entries, first_price_eur, min_price_eur, max_price_eur, price_drop_pct, event_tx)
+           VALUES ($1, $2, $3::building_type, $4, $5, $6, $7, $8, $9, $10, $11, $12::numeric, $13, $14, $14,
+             1, $12::numeric, $12::numeric, $12::numeric, price_drop_pct($12::numeric, $12::numeric), pg_current_xact_id()::text::bigint)
+           RETURNING ${LISTING_COLUMNS}, price_drop_pct`,
+  // Idempotency-Key (libs/listings' idempotency-key.statements): a transaction-scoped advisory lock, the stored answer, the new one.
+  idempotencyLock: 'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+  idempotencyFind: `SELECT request_hash, status, response FROM idempotency_key WHERE owner_id = $1 AND key = $2 AND created_date > now() - interval '24 hours'`,
+  idempotencySave: `INSERT INTO idempotency_key (owner_id, key, request_hash, status, response, created_date) VALUES ($1, $2, $3, $4, $5, now())
+    ON CONFLICT (owner_id, key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+      response = excluded.response, created_date = excluded.created_date`,
   recordPrice: 'INSERT INTO listing_price (listing_id, price_eur, created_date) VALUES ($1, $2, $3)',
   // The change feed's event, in the write's transaction (see libs/listings/src/change-feed), with the price before a
   // price change (what a webhook's `previous` carries); last_state is only written by DELETE.
@@ -66,6 +79,9 @@ const SQL = {
               price_change_pct(first_price_eur, latest_price_eur) AS change_since_first_pct,
               price_change_pct(previous_price_eur, latest_price_eur) AS change_since_previous_pct
             FROM listing WHERE id = $1`,
+  // The change feed's first page (libs/listings change-feed.statements: feedFirstPage): below the snapshot's horizon, in (tx, sequence) order.
+  feedFirst: `SELECT sequence, listing_id, type::text AS type, at, latest_price_eur, tx FROM listing_event
+              WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx, sequence LIMIT $1`,
   priceAt: `SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 AND created_date <= $2
             ORDER BY created_date DESC, id DESC LIMIT 1`,
   firstPrice: 'SELECT price_eur, created_date FROM listing_price WHERE listing_id = $1 ORDER BY created_date, id LIMIT 1',
@@ -80,9 +96,10 @@ interface PriceRow {
   id: string; // int8 arrives as a string, exactly what the cursor holds
   price_eur: string;
   created_date: Date;
+  version: string | null;
 }
 
-async function priceHistory(id: number, url: URL, res: ServerResponse): Promise<void> {
+async function priceHistory(id: number, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const query = parseQuery(url, { limit: [1, 1000] });
   const limit = query.limit ?? 100;
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, (raw) =>
@@ -90,16 +107,28 @@ async function priceHistory(id: number, url: URL, res: ServerResponse): Promise<
       ? { at: raw.at, id: raw.id }
       : undefined,
   );
+  const tagOf = (version: string) => entityTag('prices', id, version, queryStringOf(req));
+  // A revalidation probes the version alone first, as the service does: a match is a 304 without reading the history.
+  if (req.headers['if-none-match'] !== undefined) {
+    const etag = tagOf(await historyVersion(id));
+    if (notModified(req, etag)) return send(res, 304, undefined, undefined, { req, etag });
+  }
   const { rows } = await pool.query<PriceRow>(
     after ? statement('historyAfter', [id, after.at, after.id, limit + 1]) : statement('historyFirst', [id, limit + 1]),
   );
-  if (rows.length === 0 && (await pool.query(statement('historyExists', [id]))).rowCount === 0) {
-    throw new HttpError(404, `Listing ${id} not found`);
-  }
+  const version = rows.length > 0 && rows[0].version !== null ? rows[0].version : await historyVersion(id);
   const kept = rows.length > limit ? rows.slice(0, limit) : rows;
   const last = kept[kept.length - 1];
   const link = rows.length > limit ? nextLink(url, encodeCursor({ at: last.created_date.toISOString(), id: last.id })) : undefined;
-  send(res, 200, kept.map((row) => ({ price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() })), link);
+  const body = kept.map((row) => ({ price_eur: Number(row.price_eur), created_date: row.created_date.toISOString() }));
+  send(res, 200, body, link, { req, etag: tagOf(version) });
+}
+
+/** The history's version alone (one primary-key read); 404 for an unknown listing. */
+async function historyVersion(id: number): Promise<string> {
+  const { rows } = await pool.query<{ version: string }>(statement('historyExists', [id]));
+  if (rows.length === 0) throw new HttpError(404, `Listing ${id} not found`);
+  return rows[0].version;
 }
 
 async function listListings(url: URL, res: ServerResponse): Promise<void> {
@@ -139,7 +168,7 @@ interface SummaryRow {
 }
 
 /** GET /listings/{id}/prices/summary: the stored aggregates, keys in the service's order. */
-async function priceSummary(id: number, res: ServerResponse): Promise<void> {
+async function priceSummary(id: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { rows } = await pool.query<SummaryRow>(statement('summary', [id]));
   const row = rows[0];
   if (!row) throw new HttpError(404, `Listing ${id} not found`);
@@ -160,7 +189,8 @@ async function priceSummary(id: number, res: ServerResponse): Promise<void> {
   if (row.price_changed_date !== null) body.last_changed_date = row.price_changed_date.toISOString();
   body.days_at_current_price = Math.max(0, Math.floor((Date.now() - row.latest_date.getTime()) / 86_400_000));
   body.chart_url = `/listings/${id}/prices/chart.svg`;
-  send(res, 200, body);
+  // The service tags the summary by its JSON (the day count moves with time).
+  send(res, 200, body, undefined, { req, etag: entityTag('summary', JSON.stringify(body)) });
 }
 
 /** GET /listings/{id}/prices/at?date=: only the millisecond RFC 3339 form the benchmark sends (`…T…Z`, `…+01:00`). */
@@ -178,10 +208,38 @@ async function priceAt(id: number, url: URL, res: ServerResponse): Promise<void>
   throw new HttpError(404, `Listing ${id} had no price yet at ${at.toISOString()}: its first price dates from ${first.created_date.toISOString()}`);
 }
 
-async function getListing(id: number, res: ServerResponse): Promise<void> {
+interface EventRow {
+  sequence: string;
+  listing_id: number;
+  type: string;
+  at: Date;
+  latest_price_eur: string | null;
+  tx: string;
+}
+
+/** GET /listings/changes (first page only: the benchmark reads the feed from its start). Link always: where to poll next. */
+async function changeFeed(url: URL, res: ServerResponse): Promise<void> {
+  const query = parseQuery(url, { limit: [1, 1000] });
+  if (url.searchParams.has('after')) throw new HttpError(400, 'The baseline serves the first page of the feed only');
+  const { rows } = await pool.query<EventRow>(statement('feedFirst', [query.limit ?? 100]));
+  const events = rows.map((row) => ({
+    sequence: Number(row.sequence),
+    listing_id: row.listing_id,
+    type: row.type,
+    at: row.at.toISOString(),
+    latest_price_eur: row.latest_price_eur === null ? null : Number(row.latest_price_eur),
+  }));
+  const last = rows[rows.length - 1];
+  const next = new URL(url);
+  if (last) next.searchParams.set('after', encodeCursor({ tx: last.tx, sequence: last.sequence }));
+  send(res, 200, events, `<${next.pathname}${next.search}>; rel="next"`);
+}
+
+async function getListing(id: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { rows } = await pool.query<ListingRow>(statement('listingById', [id]));
   if (rows.length === 0) throw new HttpError(404, `Listing ${id} not found`);
-  send(res, 200, toListingView(rows[0]));
+  const view = toListingView(rows[0]);
+  send(res, 200, view, undefined, { req, etag: entityTag('listing', JSON.stringify(view)) });
 }
 
 interface Caller {
@@ -233,8 +291,9 @@ async function authenticate(req: IncomingMessage): Promise<Caller> {
 type Flat = Record<string, unknown>;
 
 /** The view's fields, `postal_address.city` style, without those the audit log leaves out (as libs/audit's changesBetween). */
-function flatView(view: object): Flat {
+function flatView(view: object | null): Flat {
   const flat: Flat = {};
+  if (view === null) return flat;
   for (const [key, value] of Object.entries(view) as [string, unknown][]) {
     if (key === 'id' || key === 'created_date' || key === 'updated_date') continue;
     if (value !== null && typeof value === 'object') for (const [inner, innerValue] of Object.entries(value)) flat[`${key}.${inner}`] = innerValue;
@@ -244,7 +303,7 @@ function flatView(view: object): Flat {
 }
 
 /** `{ field: [before, after] }` for the fields that differ. */
-function changesBetween(before: object, after: object): Record<string, [unknown, unknown]> {
+function changesBetween(before: object | null, after: object | null): Record<string, [unknown, unknown]> {
   const [old, now] = [flatView(before), flatView(after)];
   const changes: Record<string, [unknown, unknown]> = {};
   for (const field of new Set([...Object.keys(old), ...Object.keys(now)])) {
@@ -255,8 +314,8 @@ function changesBetween(before: object, after: object): Record<string, [unknown,
 }
 
 async function replaceListing(id: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // What the service's audit entry records: its request id (a new UUID when the client sends none) and the client IP.
-  const requestId = randomUUID();
+  // What the service's audit entry records: its request id (the X-Request-Id sent back) and the client IP.
+  const requestId = requestIds.get(res) ?? randomUUID();
   const caller = await authenticate(req);
   const dto = parseListingWrite(await readJson(req));
   const client: PoolClient = await pool.connect();
@@ -298,6 +357,78 @@ async function replaceListing(id: number, req: IncomingMessage, res: ServerRespo
   }
 }
 
+/** The service's Idempotency-Key rule: 1 to 255 visible ASCII characters, optionally quoted. */
+function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (Array.isArray(header)) throw new HttpError(400, 'Send one Idempotency-Key header, not several');
+  const quoted = /^"(.*)"$/.exec(header);
+  const key = quoted ? quoted[1] : header;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key) || (quoted && /["\\]/.test(key))) throw new HttpError(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice)');
+  return key;
+}
+
+/** SHA-256 of the body as canonical JSON (keys sorted at every depth), as the service hashes a request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * POST /listings, with or without an Idempotency-Key: the listing, its first price, its change-feed event and its
+ * audit entry, and the key with its answer, in one transaction (the service's create, statement for statement).
+ */
+async function createListing(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = requestIds.get(res) ?? randomUUID();
+  const caller = await authenticate(req);
+  const body = await readJson(req);
+  const dto = parseListingWrite(body);
+  const key = idempotencyKeyOf(req);
+  const hash = key === undefined ? '' : createHash('sha256').update(canonicalJson(body)).digest('hex');
+  const client: PoolClient = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    if (key !== undefined) {
+      const { rows: lock } = await client.query<{ locked: boolean }>(statement('idempotencyLock', [caller.id, key]));
+      if (!lock[0].locked) throw new HttpError(409, 'A request with this Idempotency-Key is still in progress: retry once it has completed');
+      const { rows: stored } = await client.query<{ request_hash: string; response: unknown }>(statement('idempotencyFind', [caller.id, key]));
+      if (stored[0]) {
+        if (stored[0].request_hash !== hash) throw new HttpError(422, 'This Idempotency-Key was already used with a different request body: use a new key for a new request');
+        await client.query('COMMIT');
+        return send(res, 201, stored[0].response, undefined, undefined, { 'idempotent-replayed': 'true' });
+      }
+    }
+    const at = new Date(Date.now());
+    const { rows } = await client.query<ListingRow & { price_drop_pct: number }>(
+      statement('insert', [
+        dto.name, dto.description, dto.building_type, dto.surface_area_m2, dto.rooms_count, dto.bedrooms_count, dto.contact_phone_number ?? null,
+        dto.postal_address.street_address, dto.postal_address.postal_code, dto.postal_address.city, dto.postal_address.country, dto.latest_price_eur, caller.id, at,
+      ]),
+    );
+    const row = rows[0];
+    await client.query(statement('recordPrice', [row.id, dto.latest_price_eur, at]));
+    const view = toListingView(row);
+    const state = JSON.stringify({ listing: view, price_drop_pct: Number.isFinite(row.price_drop_pct) ? row.price_drop_pct : null });
+    await client.query(statement('recordEvent', [row.id, 'created', at, dto.latest_price_eur, '0', null, state]));
+    const changes = JSON.stringify(changesBetween(null, view));
+    await client.query(statement('recordAudit', ['listing.created', caller.id, caller.apiKeyId ?? null, caller.admin ? 'ADMIN' : 'USER', 'listing', row.id, requestId, req.socket.remoteAddress ?? null, changes]));
+    if (key !== undefined) {
+      await client.query(statement('idempotencySave', [caller.id, key, hash, 201, JSON.stringify(view)]));
+    }
+    await client.query('COMMIT');
+    send(res, 201, view);
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (failed = rollbackError));
+    throw error;
+  } finally {
+    client.release(failed);
+  }
+}
+
 function readJson(req: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return Promise.reject(new HttpError(415, 'Send a JSON body (Content-Type: application/json)'));
   return new Promise((resolve, reject) => {
@@ -321,10 +452,59 @@ function readJson(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, link?: string): void {
+/**
+ * The headers the service sends (issue 21's honest floor): X-Request-Id on every response (the caller's when well
+ * formed, else a new UUID: libs/common's requestIdFor), and, on conditional reads, the ETag and Cache-Control the
+ * service computes (libs/common's entityTag: SHA-256 of the parts, base64url, 27 characters).
+ */
+const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const requestIds = new WeakMap<ServerResponse, string>();
+
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && WELL_FORMED_ID.test(given) ? given : randomUUID();
+}
+
+function entityTag(...parts: (string | number)[]): string {
+  return `"${createHash('sha256').update(parts.join('\u001f')).digest('base64url').slice(0, 27)}"`;
+}
+
+/** The query string as sent, as the service's ConditionalGet tags a page with it. */
+function queryStringOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const start = url.indexOf('?');
+  return start === -1 || start === url.length - 1 ? '' : url.slice(start);
+}
+
+/** If-None-Match against the tag (the service's weak comparison, `*` included): true when the answer is a 304. */
+function notModified(req: IncomingMessage, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const wanted = etag.slice(1, -1);
+  for (const match of header.matchAll(/(?:W\/)?"([^"]*)"/g)) if (match[1] === wanted) return true;
+  return false;
+}
+
+interface Conditional {
+  req: IncomingMessage;
+  etag: string;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, link?: string, conditional?: Conditional, extra?: Record<string, string>): void {
+  const requestId = requestIds.get(res) ?? randomUUID();
+  if (conditional && notModified(conditional.req, conditional.etag)) {
+    res.writeHead(304, { 'x-request-id': requestId, etag: conditional.etag, 'cache-control': 'no-cache' }).end();
+    return;
+  }
   const payload = JSON.stringify(body);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) };
+  const headers: Record<string, string | number> = { 'x-request-id': requestId, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) };
+  if (conditional) {
+    headers.etag = conditional.etag;
+    headers['cache-control'] = 'no-cache';
+  }
   if (link) headers.link = link;
+  if (extra) Object.assign(headers, extra);
   res.writeHead(status, headers).end(payload);
 }
 
@@ -339,16 +519,19 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const parts = url.pathname.split('/').filter(Boolean);
   if (parts[0] === 'listings') {
     if (parts.length === 1 && req.method === 'GET') return listListings(url, res);
-    if (parts.length === 2 && req.method === 'GET') return getListing(parseId(parts[1]), res);
+    if (parts.length === 1 && req.method === 'POST') return createListing(req, res);
+    if (parts.length === 2 && parts[1] === 'changes' && req.method === 'GET') return changeFeed(url, res);
+    if (parts.length === 2 && req.method === 'GET') return getListing(parseId(parts[1]), req, res);
     if (parts.length === 2 && req.method === 'PUT') return replaceListing(parseId(parts[1]), req, res);
-    if (parts.length === 3 && parts[2] === 'prices' && req.method === 'GET') return priceHistory(parseId(parts[1]), url, res);
-    if (parts.length === 4 && parts[2] === 'prices' && parts[3] === 'summary' && req.method === 'GET') return priceSummary(parseId(parts[1]), res);
+    if (parts.length === 3 && parts[2] === 'prices' && req.method === 'GET') return priceHistory(parseId(parts[1]), url, req, res);
+    if (parts.length === 4 && parts[2] === 'prices' && parts[3] === 'summary' && req.method === 'GET') return priceSummary(parseId(parts[1]), req, res);
     if (parts.length === 4 && parts[2] === 'prices' && parts[3] === 'at' && req.method === 'GET') return priceAt(parseId(parts[1]), url, res);
   }
   throw new HttpError(404, `Cannot ${req.method} ${url.pathname}`);
 }
 
 const server = createServer((req, res) => {
+  requestIds.set(res, requestIdOf(req));
   route(req, res).catch((error: unknown) => {
     if (error instanceof HttpError) return send(res, error.status, error.body);
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

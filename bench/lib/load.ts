@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CPU_PINNING } from './processes';
 
 /** What a scenario sends. Expressible both as wrk Lua and as autocannon's setupRequest. */
 export type RequestPlan =
@@ -12,7 +13,11 @@ export type RequestPlan =
   /** GET pathPrefix + random id in [min, max] + pathSuffix */
   | { kind: 'randomId'; pathPrefix: string; pathSuffix: string; min: number; max: number }
   /** PUT one of the items; the body is before + price + after, the price random in [50 000, 3 000 000] or the item's own. */
-  | { kind: 'put'; token: string; items: PutItem[]; randomPrice: boolean };
+  | { kind: 'put'; token: string; items: PutItem[]; randomPrice: boolean }
+  /** POST `body` (before + random price + after) to `path` with a new Idempotency-Key each time: a create a client may retry safely. */
+  | { kind: 'post'; token: string; path: string; before: string; after: string }
+  /** GET one of the paths with its ETag in If-None-Match: a revalidation, answered 304 while the resource is unchanged. */
+  | { kind: 'revalidate'; items: { path: string; etag: string }[] };
 
 export interface PutItem {
   path: string;
@@ -88,6 +93,30 @@ end
       return `${common}\nlocal req\nfunction request()\n  if not req then req = wrk.format("GET", ${lua(plan.path)}) end\n  return req\nend\n`;
     case 'randomId':
       return `${common}\nfunction request() return wrk.format("GET", ${lua(plan.pathPrefix)} .. math.random(${plan.min}, ${plan.max}) .. ${lua(plan.pathSuffix)}) end\n`;
+    case 'post':
+      // A key per request, unique across threads, rounds and runs: thread, counter, start time, random.
+      return `${common}
+local headers = { ["Content-Type"] = "application/json", ["Authorization"] = ${lua(`Bearer ${plan.token}`)} }
+local counter = 0
+local started = os.time()
+function request()
+  counter = counter + 1
+  headers["Idempotency-Key"] = string.format("bench-%d-%d-%d-%d", tid or 0, started, counter, math.random(1, 1000000000))
+  return wrk.format("POST", ${lua(plan.path)}, headers, ${lua(plan.before)} .. math.random(50000, 3000000) .. ${lua(plan.after)})
+end
+`;
+    case 'revalidate': {
+      const items = plan.items.map((item) => `{${lua(item.path)}, ${lua(item.etag)}}`).join(',\n  ');
+      return `${common}
+local items = {
+  ${items}
+}
+function request()
+  local item = items[math.random(#items)]
+  return wrk.format("GET", item[1], { ["If-None-Match"] = item[2] })
+end
+`;
+    }
     case 'put': {
       const items = plan.items.map((item) => `{${lua(item.path)}, ${lua(item.before)}, ${lua(item.after)}, ${item.price}}`).join(',\n  ');
       return `${common}
@@ -110,7 +139,7 @@ function runWrk(o: LoadOptions): Promise<LoadResult> {
   // wrk takes whole seconds only.
   const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${Math.max(1, Math.round(o.durationSec))}s`, '--timeout', '5s', '-s', path.resolve(o.scriptPath), o.baseUrl];
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = CPU_PINNING ? spawn('taskset', ['-c', CPU_PINNING.others, 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -163,6 +192,18 @@ async function runAutocannon(o: LoadOptions): Promise<LoadResult> {
         return { ...req, method: 'GET', path: plan.path };
       case 'randomId':
         return { ...req, method: 'GET', path: `${plan.pathPrefix}${plan.min + Math.floor(Math.random() * (plan.max - plan.min + 1))}${plan.pathSuffix}` };
+      case 'post':
+        return {
+          ...req,
+          method: 'POST',
+          path: plan.path,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}`, 'idempotency-key': `bench-${Date.now()}-${Math.random()}` },
+          body: `${plan.before}${50_000 + Math.floor(Math.random() * 2_950_001)}${plan.after}`,
+        };
+      case 'revalidate': {
+        const item = pick(plan.items);
+        return { ...req, method: 'GET', path: item.path, headers: { 'if-none-match': item.etag } };
+      }
       case 'put': {
         const item = pick(plan.items);
         const price = plan.randomPrice ? 50_000 + Math.floor(Math.random() * 2_950_001) : item.price;

@@ -1,5 +1,6 @@
 /** Child processes of a benchmark run: the build, the migrations, and the two servers under test. */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -61,6 +62,30 @@ export function processCpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * --pin (for comparing CPU per request between builds): the server under test gets CPU 1 to itself, the load tool
+ * and the database's backends share CPU 0, so the server's CPU time is not inflated by sharing a core with them.
+ * It changes what req/s means (one core for the server), so it is off for the published runs.
+ */
+export let CPU_PINNING: { server: string; others: string } | undefined;
+
+export function enableCpuPinning(): void {
+  CPU_PINNING = { server: '1', others: '0' };
+}
+
+/** Moves the backends of `databaseUrl`'s database (the servers' pools) to the shared CPU; best effort. */
+export async function pinDatabaseBackends(databaseUrl: string): Promise<void> {
+  if (!CPU_PINNING) return;
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+    for (const { pid } of rows) spawnSync('taskset', ['-pc', CPU_PINNING.others, String(pid)], { stdio: 'ignore' });
+  } finally {
+    await client.end();
+  }
+}
+
 export class Server {
   private exited: string | undefined;
 
@@ -90,7 +115,10 @@ export class Server {
   static async start(name: string, script: string, env: NodeJS.ProcessEnv, logPath: string, nodeArgs: string[] = []): Promise<Server> {
     const port = await freePort();
     const log = createWriteStream(logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [process.execPath, ...nodeArgs, script];
+    // taskset execs node in place: the child's pid is the server's, whose CPU time is read from /proc.
+    const [file, ...args] = CPU_PINNING ? ['taskset', '-c', CPU_PINNING.server, ...command] : command;
+    const child = spawn(file, args, { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     const server = new Server(name, `http://127.0.0.1:${port}`, child);

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JwtVerifyResult } from '../jwt-verify';
+import { type BudgetCheck, budgetText, checkBudget } from './budget';
 import type { LoadResult } from './load';
 import type { MatchingResult } from './matching';
 import { type Unavailable, WEBHOOK_TARGETS, type WebhookSummary, webhookMarkdown } from './webhook-report';
@@ -58,6 +59,8 @@ export interface ScenarioSummary {
   baseUnavailable?: string;
   /** APP req/s divided by BASE req/s, round by round. */
   ratio?: { median: number; min: number; max: number; rounds: number[] };
+  /** The scenario's figures against issue 21's budget (bench/lib/budget.ts). */
+  budget?: BudgetCheck;
 }
 
 export interface Report {
@@ -108,6 +111,7 @@ export function summarize(startedAt: string, environment: Report['environment'],
         // Rounds are paired (APP and BASE measured back to back), so the ratio is taken per round.
         const rounds = s.app.rounds.map((a, i) => (s.base.rounds[i] && s.base.rounds[i].rps > 0 ? a.rps / s.base.rounds[i].rps : NaN)).filter(Number.isFinite);
         if (rounds.length > 0) summary.ratio = { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+        summary.budget = checkBudget(s.id, { rpsRatio: summary.ratio?.median, app: summary.app, base: summary.base });
       }
       scenarios.push(summary);
     }
@@ -152,8 +156,10 @@ function markdown(report: Report): string {
     'Req/s counts 2xx/3xx responses only; p50/p99 in ms; medians over the rounds. APP/BASE is the ratio of req/s per round: median (min–max).',
     "CPU is the server process's user + system CPU time during a run divided by the requests it answered (µs, median of the rounds; from /proc).",
     '',
-    '| Size | Scenario | APP req/s | APP p50 | APP p99 | APP CPU | BASE req/s | BASE p50 | BASE p99 | BASE CPU | APP/BASE | CPU APP/BASE | Same body |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
+    'Budget (issue 21): reads ≥ 0.80 in req/s with APP CPU ≤ 1.25× BASE, writes ≥ 0.85, p99 ≤ 1.5× BASE everywhere; each miss is named.',
+    '',
+    '| Size | Scenario | APP req/s | APP p50 | APP p99 | APP CPU | BASE req/s | BASE p50 | BASE p99 | BASE CPU | APP/BASE | CPU APP/BASE | Budget | Same body |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|',
   ];
   for (const s of report.scenarios) {
     const side = (x: SideSummary | undefined, unavailable: string | undefined) =>
@@ -161,7 +167,7 @@ function markdown(report: Report): string {
     const cpuRatio = s.app?.cpuUsPerRequest && s.base?.cpuUsPerRequest ? fmt(s.app.cpuUsPerRequest / s.base.cpuUsPerRequest, 2) : '';
     const ratio = s.ratio ? `${fmt(s.ratio.median, 2)} (${fmt(s.ratio.min, 2)}–${fmt(s.ratio.max, 2)})` : 'n/a';
     const same = s.sameBody === undefined ? '' : s.sameBody ? 'yes' : '**no**';
-    lines.push(`| ${s.size} | ${s.id} ${s.title.replace(/\|/g, '\\|')} | ${side(s.app, s.appUnavailable)} | ${side(s.base, s.baseUnavailable)} | ${ratio} | ${cpuRatio} | ${same} |`);
+    lines.push(`| ${s.size} | ${s.id} ${s.title.replace(/\|/g, '\\|')} | ${side(s.app, s.appUnavailable)} | ${side(s.base, s.baseUnavailable)} | ${ratio} | ${cpuRatio} | ${budgetText(s.budget)} | ${same} |`);
   }
   if (report.growth.length > 0) {
     lines.push('', '## APP, large vs small data', '', '| Scenario | req/s large/small | p50 large/small |', '|---|---:|---:|');

@@ -3,7 +3,7 @@
  * listings the caller owns), a deep cursor, and a snapshot to undo the writes afterwards.
  */
 import jwt from 'jsonwebtoken';
-import { createSecretKey } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { Client } from 'pg';
 import { BENCH_PASSWORD } from '../../scripts/generate-data';
 import type { PutItem, RequestPlan } from './load';
@@ -15,8 +15,11 @@ export interface Scenario {
   id: string;
   title: string;
   plan: RequestPlan;
-  /** Responses whose bodies are compared between APP and BASE (PUT bodies differ in updated_date: ignored). */
-  compare: 'body' | 'body-without-updated-date';
+  /**
+   * Responses whose bodies are compared between APP and BASE (PUT bodies differ in updated_date, created listings in
+   * their id and dates too: ignored).
+   */
+  compare: 'body' | 'body-without-updated-date' | 'body-without-id-and-dates';
   /** Run around each of APP's load runs (W1h: its webhook subscriptions). */
   appSession?: AppSession;
   /** Why APP cannot run this scenario here (e.g. no webhook receiver). */
@@ -32,6 +35,8 @@ export interface Fixtures {
   /** Listings of owner1 that W1 reprices, and others that W2 rewrites unchanged (so their price stays known). */
   repriced: PutItem[];
   unchanged: PutItem[];
+  /** Histories no scenario writes to (not owner1's), with their ETags as the service computes them: R1c revalidates them. */
+  revalidated: { path: string; etag: string }[];
   /** To undo the benchmark's writes: the last history id before, and the touched listings' original state. */
   lastPriceId: string;
   originals: { id: number; latest_price_eur: string; updated_date: Date }[];
@@ -58,9 +63,21 @@ export async function loadFixtures(url: string): Promise<Fixtures> {
     const last = await client.query<{ id: string | null; max_listing: number; newest: Date }>(
       'SELECT (SELECT max(id) FROM listing_price) AS id, (SELECT max(id) FROM listing) AS max_listing, (SELECT max(created_date) FROM listing) AS newest',
     );
+    // The service's history version (price_entries and the newest entry's time) and its entity tag: resource, listing id,
+    // version and query string, joined by U+001F, SHA-256, base64url, 27 characters (libs/common's entityTag).
+    const versions = await client.query<{ id: number; version: string }>(
+      `SELECT id, price_entries || '-' || floor(extract(epoch FROM coalesce(price_changed_date, created_date)) * 1000)::bigint AS version
+       FROM listing WHERE owner_id <> $1 ORDER BY id LIMIT 500`,
+      [ownerId],
+    );
+    const revalidated = versions.rows.map(({ id, version }) => ({
+      path: `/listings/${id}/prices`,
+      etag: `"${createHash('sha256').update(['prices', id, version, ''].join('\u001f')).digest('base64url').slice(0, 27)}"`,
+    }));
     return {
       ownerId,
       tokenVersion,
+      revalidated,
       maxListingId: last.rows[0].max_listing,
       priceAtDate: last.rows[0].newest.toISOString(),
       repriced: items.filter((_, i) => i % 2 === 0),
@@ -122,13 +139,16 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
       [fixtures.originals.map((o) => o.id)],
     );
     await client.query('COMMIT');
+    // W3's listings (their history goes with them) and its Idempotency-Keys.
+    await client.query('DELETE FROM listing WHERE id > $1', [fixtures.maxListingId]);
+    await client.query('DELETE FROM idempotency_key WHERE owner_id = $1', [fixtures.ownerId]);
     // W1h's subscriptions (the deliveries go with them) and the delivery queue's jobs.
     await removeWebhookTraces(client);
     // W1k's key, which would otherwise count against owner1's cap of keys in use. (The writes' audit entries stay:
     // the audit log is append-only, and only its retention purge deletes.)
     await client.query("DELETE FROM api_key WHERE name = 'listing-bench W1k' AND to_regclass('api_key') IS NOT NULL").catch(() => undefined);
     // The deleted rows would otherwise linger as dead tuples in the next run's reads.
-    await client.query('VACUUM ANALYZE listing_price, listing');
+    await client.query('VACUUM ANALYZE listing_price, listing, idempotency_key');
   } finally {
     await client.end();
   }
@@ -191,6 +211,7 @@ export function buildScenarios(
   const deepCursor = Buffer.from(JSON.stringify({ id: Math.max(0, fixtures.maxListingId - 100) }), 'utf8').toString('base64url');
   return [
     { id: 'R1', title: 'GET /listings/{random id}/prices', compare: 'body', plan: { kind: 'randomId', pathPrefix: '/listings/', pathSuffix: '/prices', min: 1, max: fixtures.maxListingId } },
+    { id: 'R1c', title: 'GET /listings/{id}/prices, If-None-Match current (304)', compare: 'body', plan: { kind: 'revalidate', items: fixtures.revalidated } },
     { id: 'R2a', title: 'GET /listings (first page)', compare: 'body', plan: { kind: 'fixed', path: '/listings' } },
     { id: 'R2b', title: 'GET /listings?cursor=<deep>', compare: 'body', plan: { kind: 'fixed', path: `/listings?cursor=${deepCursor}` } },
     {
@@ -230,6 +251,15 @@ export function buildScenarios(
       ...('key' in apiKey ? {} : { appUnavailable: apiKey.unavailable }),
     },
     { id: 'W2', title: 'PUT /listings/{id} (same price)', compare: 'body-without-updated-date', plan: { kind: 'put', token, items: fixtures.unchanged, randomPrice: false } },
+    {
+      id: 'W3',
+      title: 'POST /listings with Idempotency-Key (a new key each time)',
+      compare: 'body-without-id-and-dates',
+      // In a city no read scenario filters on, so the new listings never enter a measured page (R3 reads Paris).
+      plan: { kind: 'post', token, path: '/listings', before: fixtures.repriced[0].before.replace(/"city":"[^"]*"/, '"city":"Benchville"'), after: fixtures.repriced[0].after },
+    },
+    // After the writes, so that the feed holds a full page from the first round on (the oldest events: the same page every time).
+    { id: 'F1', title: 'GET /listings/changes?limit=100 (change feed, first page)', compare: 'body', plan: { kind: 'fixed', path: '/listings/changes?limit=100' } },
   ];
 }
 
@@ -243,6 +273,16 @@ export async function probe(baseUrl: string, scenario: Scenario): Promise<Probe>
   const plan = scenario.plan;
   let request: { path: string; init: RequestInit };
   if (plan.kind === 'fixed') request = { path: plan.path, init: {} };
+  else if (plan.kind === 'post') {
+    request = {
+      path: plan.path,
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.token}`, 'idempotency-key': `bench-probe-${Date.now()}-${Math.random()}` },
+        body: `${plan.before}420000${plan.after}`,
+      },
+    };
+  } else if (plan.kind === 'revalidate') request = { path: plan.items[0].path, init: { headers: { 'if-none-match': plan.items[0].etag } } };
   else if (plan.kind === 'randomId') request = { path: `${plan.pathPrefix}${plan.max}${plan.pathSuffix}`, init: {} };
   else {
     const item = plan.items[0];
@@ -256,11 +296,18 @@ export async function probe(baseUrl: string, scenario: Scenario): Promise<Probe>
     };
   }
   try {
-    const response = await fetch(`${baseUrl}${request.path}`, { ...request.init, signal: AbortSignal.timeout(30_000) });
+    // A request id of our own, which both servers must send back (as they must send the same ETag, Cache-Control,
+    // Content-Type and Link): the comparison covers the headers the service sends, not only the body.
+    const headers = { ...(request.init.headers as Record<string, string> | undefined), 'x-request-id': 'bench-probe-1' };
+    const response = await fetch(`${baseUrl}${request.path}`, { ...request.init, headers, signal: AbortSignal.timeout(30_000) });
     const text = await response.text();
-    const link = response.headers.get('link');
-    const body = scenario.compare === 'body' ? text : text.replace(/"updated_date":"[^"]*"/, '"updated_date":"…"');
-    return { status: response.status, body: link ? `${body}\nLink: ${link}` : body };
+    let body = scenario.compare === 'body' ? text : text.replace(/"updated_date":"[^"]*"/, '"updated_date":"…"');
+    if (scenario.compare === 'body-without-id-and-dates') body = body.replace(/^\{"id":\d+/, '{"id":…').replace(/"created_date":"[^"]*"/, '"created_date":"…"');
+    const sent = ['content-type', 'etag', 'cache-control', 'link', 'x-request-id']
+      .map((name) => [name, response.headers.get(name)])
+      .filter(([, value]) => value !== null)
+      .map(([name, value]) => `\n${name}: ${value}`);
+    return { status: response.status, body: `${body}${sent.join('')}` };
   } catch (error) {
     return { status: 0, body: error instanceof Error ? error.message : String(error) };
   }
