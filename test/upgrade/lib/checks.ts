@@ -120,10 +120,10 @@ export async function verifyUpgradeWrites(primaryUrl: string, traffic: UpgradeTr
 
 /** Per phase: requests sent (retries included), retries, operations, failures, and the non-2xx statuses seen. */
 export function printPhases(phases: { name: string; seconds: number }[], attempts: Attempt[], outcomes: Outcome[]): void {
-  log(`\n  ${'phase'.padEnd(28)} ${'s'.padStart(5)} ${'requests'.padStart(8)} ${'retries'.padStart(7)} ${'ops'.padStart(6)} ${'failed'.padStart(6)}  non-2xx answers (before retries)`);
+  log(`\n  ${'phase'.padEnd(34)} ${'s'.padStart(5)} ${'requests'.padStart(8)} ${'retries'.padStart(7)} ${'ops'.padStart(6)} ${'failed'.padStart(6)}  non-2xx answers (before retries)`);
   const row = (name: string, seconds: string, a: Attempt[], o: Outcome[]) => {
     const non2xx = countBy(a.filter((x) => x.status < 200 || x.status >= 300).map((x) => `${x.op} ${x.status || 'no answer'}`));
-    log(`  ${name.padEnd(28)} ${seconds.padStart(5)} ${String(a.length).padStart(8)} ${String(a.filter((x) => x.retry > 0).length).padStart(7)} ${String(o.length).padStart(6)} ${String(o.filter((x) => !x.ok).length).padStart(6)}  ${JSON.stringify(non2xx)}`);
+    log(`  ${name.padEnd(34)} ${seconds.padStart(5)} ${String(a.length).padStart(8)} ${String(a.filter((x) => x.retry > 0).length).padStart(7)} ${String(o.length).padStart(6)} ${String(o.filter((x) => !x.ok).length).padStart(6)}  ${JSON.stringify(non2xx)}`);
   };
   for (const phase of phases) row(phase.name, phase.seconds.toFixed(1), attempts.filter((a) => a.phase === phase.name), outcomes.filter((o) => o.phase === phase.name));
   row('all', phases.reduce((sum, phase) => sum + phase.seconds, 0).toFixed(1), attempts, outcomes);
