@@ -4,7 +4,9 @@
 #   docker build -t listing-api .
 #   docker run --rm listing-api node_modules/.bin/prisma migrate deploy     # with DATABASE_URL: the one-shot migration
 #   docker run -p 3000:3000 -e DATABASE_URL=… -e JWT_SECRET=… listing-api
-ARG NODE_VERSION=20.20
+# A line that still receives security fixes, and one package.json's engines admit (^22.22.3 || ^24.15.0 || ^26):
+# the major only, so that a rebuild picks up its newest patch release.
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app

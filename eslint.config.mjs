@@ -41,6 +41,14 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS that runs before anything is built, on any Node (scripts/check-node.cjs): outside the
+    // TypeScript project, so linted without type information.
+    files: ['**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {
       // expect.any(...) and friends are typed `any` by Jest.

@@ -20,7 +20,7 @@ const moduleNameMapper = {
 //   natively (vm.SourceTextModule#hasAsyncGraph). Any file in a `"type": "module"` package is then
 //   evaluated as an ES module, so it must NOT be compiled to CommonJS: Babel's output would run where
 //   `exports` does not exist ("ReferenceError: exports is not defined").
-// - Node 20 and 22 (and 24.0-24.8): Jest cannot require ES modules, so those files are compiled to
+// - Node 22 (and Node 20 and 24.0-24.8, which package.json's engines no longer admit): Jest cannot require ES modules, so those files are compiled to
 //   CommonJS by Babel for the tests only (cached after the first run).
 // The test below is the very one Jest itself uses to choose (jest-runtime `supportsSyncEvaluate`).
 const JEST_REQUIRES_ESM = typeof (/** @type {any} */ (vm).SourceTextModule?.prototype.hasAsyncGraph) === 'function';

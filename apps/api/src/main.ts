@@ -1,3 +1,5 @@
+// First, before any dependency loads: an unsupported Node stops here with one line.
+import './node-support';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ensureAdmin } from '@app/users';

@@ -160,7 +160,7 @@ export async function verifyWrites(primaryUrl: string, traffic: TrafficResult, r
   });
 }
 
-async function historyInvariant(client: Client): Promise<{ listings: number; mismatched: number; withoutEntry: number }> {
+export async function historyInvariant(client: Client): Promise<{ listings: number; mismatched: number; withoutEntry: number }> {
   const { rows } = await client.query<{ listings: string; mismatched: string; without_entry: string }>(`
     SELECT count(*) AS listings,
            count(*) FILTER (WHERE newest.price_eur IS DISTINCT FROM l.latest_price_eur AND newest.price_eur IS NOT NULL) AS mismatched,
