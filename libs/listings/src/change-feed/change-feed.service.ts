@@ -1,6 +1,6 @@
 import { GoneException, Injectable } from '@nestjs/common';
 import { AppConfig, type Page, decodeCursor, encodeCursor } from '@app/common';
-import { SqlService, type SqlTransaction } from '@app/database';
+import { SqlService, type SqlTransaction, isoOf } from '@app/database';
 import { CHANGE_PAGE_DEFAULT, ChangeFeedQuery } from './change-feed.query';
 import { type EventExtra, clearStates, deletedStates, eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, recordEvent, relayBatch } from './change-feed.statements';
 import { type ListingRow, selectListingStates } from '../listing.statements';
@@ -18,7 +18,8 @@ interface EventRow {
   sequence: string;
   listing_id: number;
   type: ListingEventType;
-  at: Date;
+  /** A Date, or its RFC 3339 string already on the feed's pages (withWireTimestamps). */
+  at: Date | string;
   latest_price_eur: string | null;
   tx: string;
 }
@@ -50,6 +51,8 @@ interface StoredState {
 }
 
 interface RelayRow extends EventRow {
+  /** The relay's batch reads Dates. */
+  at: Date;
   previous_price_eur: string | null;
   state: StoredState | null;
 }
@@ -193,7 +196,7 @@ function toEventView(row: EventRow): ListingEventView {
     sequence: Number(row.sequence),
     listing_id: row.listing_id,
     type: row.type,
-    at: row.at.toISOString(),
+    at: isoOf(row.at),
     latest_price_eur: row.latest_price_eur === null ? null : Number(row.latest_price_eur),
   };
 }

@@ -1,4 +1,4 @@
-import { type SqlQuery, prepared, raw } from '@app/database';
+import { type SqlQuery, prepared, raw, withWireTimestamps } from '@app/database';
 
 /**
  * The listing_event table's SQL (the change feed's), all of it here. A position in the feed is (tx, sequence): the id of the transaction that wrote
@@ -50,12 +50,13 @@ export const forgetPrices = (listingId: number): SqlQuery =>
     FROM (SELECT sequence FROM listing_event WHERE listing_id = ${listingId} AND (latest_price_eur IS NOT NULL OR state IS NOT NULL) FOR UPDATE SKIP LOCKED) AS priced
     WHERE e.sequence = priced.sequence`;
 
+// The pages go straight to the wire: `at` is read as the RFC 3339 string they send.
 export const feedFirstPage = (limit: number): SqlQuery =>
-  prepared('listing_event_first_page')`SELECT ${COLUMNS} FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
+  withWireTimestamps(prepared('listing_event_first_page')`SELECT ${COLUMNS} FROM listing_event WHERE tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`);
 
 export const feedNextPage = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
-  prepared('listing_event_next_page')`SELECT ${COLUMNS} FROM listing_event
-    WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`;
+  withWireTimestamps(prepared('listing_event_next_page')`SELECT ${COLUMNS} FROM listing_event
+    WHERE (tx, sequence) > (${after.tx}, ${after.sequence}) AND tx < ${HORIZON} ORDER BY tx, sequence LIMIT ${limit}`);
 
 /** The webhook relay's batch: the events after its position, with what only the webhooks read. */
 export const relayBatch = (after: { tx: string; sequence: string }, limit: number): SqlQuery =>
