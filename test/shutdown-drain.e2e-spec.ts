@@ -140,7 +140,7 @@ describe('SIGTERM to the process group of npm run start:prod', () => {
     service.signalGroup('SIGTERM');
     const fresh = () => send(service.baseUrl, new http.Agent(), 'GET', '/listings?limit=1').response;
     let ready: RawResponse | undefined;
-    for (let tries = 0; tries < 100 && ready?.status !== 503; tries += 1) {
+    for (let tries = 0; tries < 250 && ready?.status !== 503; tries += 1) {
       ready = await send(service.baseUrl, new http.Agent(), 'GET', '/health/ready').response;
       if (ready.status !== 503) await sleep(20);
     }
