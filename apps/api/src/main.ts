@@ -33,7 +33,13 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A repeat changes nothing: under systemd (KillMode=control-group) `npm run start:prod` passes the
+      // signal on to the node process that already got it, and a second Ctrl-C must not cut requests short
+      // either. The hard limit below still holds.
+      logger.log(`${signal} again while shutting down: ignored (the shutdown ends within SHUTDOWN_TIMEOUT_MS)`);
+      return;
+    }
     stopping = true;
     // The hard limit: whatever is still running then is cut short.
     setTimeout(() => {
@@ -41,7 +47,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     // Stop the embedded server cleanly after the application, or the next start finds a stale postmaster.pid.
-    shutDownGracefully(app, { signal, timeoutMs: config.shutdownTimeoutMs, afterClose: () => database.stop() }).then(
+    shutDownGracefully(app, { signal, timeoutMs: config.shutdownTimeoutMs, delayMs: config.shutdownDelayMs, afterClose: () => database.stop() }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error(`Shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -46,7 +46,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckView, description: 'Ready' })
   @ApiServiceUnavailableResponse({ type: HealthCheckFailureView, description: 'Not ready: a component is down (named under `error`), or the service is shutting down' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckView | HealthCheckFailureView> {
-    if (this.drain.isDraining) {
+    if (this.drain.isShuttingDown) {
       void reply.status(503);
       return { status: 'shutting_down', message: 'Not ready: shutting down', info: {}, error: {}, details: {} };
     }

@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { Server as NetServer } from 'node:net';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiErrorBody, RETRY_AFTER_SECONDS, isHealthRoute } from '@app/common';
+import { ConnectionTracker, afterPendingInput } from './connection-tracker';
 
 /** What a drain did, for the shutdown log. */
 export interface DrainReport {
@@ -11,107 +11,108 @@ export interface DrainReport {
   inFlight: number;
   /** Of those, the ones that finished (with whatever status their handler gave). */
   completed: number;
-  /** Requests that arrived during the drain on connections already open: answered 503. */
+  /** Requests that arrived during the drain (health routes aside): answered 503. */
   refused: number;
+  /** When the listener closed, in ms after the drain began (the deadline, if it never went quiet). */
+  listenerClosedMs: number;
   /** Connections still open at the deadline, closed with whatever they were doing. */
   cut: number;
   elapsedMs: number;
 }
 
+type Phase = 'serving' | 'leaving' | 'draining';
+
 /**
- * Graceful shutdown of the HTTP side. `drain()` stops accepting connections at once, lets every
- * request already received finish, and answers any request that still arrives on an open keep-alive
- * connection with 503, Retry-After and `Connection: close`; every response sent during the drain
- * closes its connection once it is the last request on it. It returns once every connection is gone,
- * or at the deadline.
+ * Graceful shutdown of the HTTP side, in two steps.
  *
- * Idle keep-alive connections are not closed at the start (Node's `server.close()` would): a request a
- * client is sending on one at that moment would meet a reset. They get a 503 instead, and whatever is
- * still idle once the in-flight requests are done is closed then. Nest's `app.close()` cannot do this
- * itself: it runs the modules' destroy hooks (which end the database pool) before it closes the HTTP
- * server, so requests in flight would lose their database.
+ * `leave()` (at the signal): readiness turns 503, every response from then on carries
+ * `Connection: close`, and keep-alive connections idle at that moment are closed, so that clients and
+ * load balancers move to other instances. Requests are still served as usual (SHUTDOWN_DELAY_MS).
+ *
+ * `drain()`: requests already read finish; a request that arrives now (health routes excepted) is
+ * answered 503 with Retry-After and `Connection: close`. The listener stays open meanwhile and is
+ * closed last, once nothing is in flight and a look at it finds no new connection: a connection still
+ * waiting in the kernel's accept queue when a listener closes is reset, though its client may have
+ * sent its whole request already (issue 20: 51 resets out of 60 when the listener closed at once).
+ * Then the connections left are closed as they fall idle; at the deadline whatever is open is cut.
+ *
+ * Nest's `app.close()` cannot do this itself: it runs the modules' destroy hooks (which end the
+ * database pool) before it closes the HTTP server, so requests in flight would lose their database.
  */
 @Injectable()
 export class HttpDrain implements OnModuleInit {
-  private draining = false;
-  private inFlight = 0;
-  private readonly perSocket = new WeakMap<Socket, number>();
-  private onIdle: (() => void) | undefined;
-  private report = { inFlight: 0, completed: 0, refused: 0 };
+  private phase: Phase = 'serving';
+  private refused = 0;
+  private tracker!: ConnectionTracker;
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  get isDraining(): boolean {
-    return this.draining;
+  /** From the signal on: readiness answers 503. */
+  get isShuttingDown(): boolean {
+    return this.phase !== 'serving';
   }
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      this.track(request, reply);
+    this.tracker = new ConnectionTracker(fastify.server);
+    // Callback-style hooks: no promise per request.
+    fastify.addHook('onRequest', (request, reply, done) => {
       // Health routes keep answering during a drain: liveness stays 200, readiness says it is shutting down.
-      if (this.draining && !isHealthRoute(request.url)) {
-        this.report.refused += 1;
-        const body: ApiErrorBody = { message: 'The service is shutting down: retry the request' };
-        return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send(body);
-      }
+      if (this.phase !== 'draining' || isHealthRoute(request.url)) return done();
+      this.refused += 1;
+      const body: ApiErrorBody = { message: 'The service is shutting down: retry the request' };
+      void reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).send(body);
     });
-    fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
+    fastify.addHook('onSend', (request, reply, _payload, done) => {
       // The last request on a connection closes it; earlier pipelined ones leave it to the last.
-      if (this.draining && request.raw.httpVersionMajor === 1 && (this.perSocket.get(request.raw.socket) ?? 0) <= 1) {
+      if (this.phase !== 'serving' && request.raw.httpVersionMajor === 1 && this.tracker.activeOn(request.raw.socket) <= 1) {
         void reply.header('connection', 'close');
       }
+      done();
     });
   }
 
-  /** Drains within `timeoutMs` (see the class comment). Call once. */
-  async drain(timeoutMs: number): Promise<DrainReport> {
+  /** Readiness 503 from now on, and connections are let go (see the class comment). Returns how many idle ones were closed. */
+  async leave(): Promise<number> {
+    if (this.phase !== 'serving') return 0;
+    this.phase = 'leaving';
+    // A request sent just before the signal must be read first, or its connection would look idle.
+    await afterPendingInput();
+    return this.tracker.closeIdle(false);
+  }
+
+  /** Drains until `deadline` (epoch ms) at the latest (see the class comment). Call once, after `leave()`. */
+  async drain(deadline: number): Promise<DrainReport> {
     const started = Date.now();
-    const deadline = started + timeoutMs;
-    this.draining = true;
-    this.report.inFlight = this.inFlight;
-    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    const listening = server.listening;
-    const closed = listening ? new Promise<void>((resolve) => server.once('close', () => resolve())) : Promise.resolve();
-    // net.Server's close: stop accepting, but leave idle keep-alive connections open (see above).
-    if (listening) NetServer.prototype.close.call(server);
+    this.phase = 'draining';
+    this.tracker.markStart();
+    const inFlight = this.tracker.inFlight;
+    const server = this.tracker.server;
 
-    if (this.inFlight > 0) await within(new Promise<void>((resolve) => (this.onIdle = resolve)), deadline);
-    server.closeIdleConnections();
-    let cut = 0;
-    if (!(await within(closed, deadline))) {
-      cut = await connectionCount(server);
-      server.closeAllConnections();
+    // Accept and answer until nothing is in flight and two polls of the listener bring no new connection.
+    while (server.listening && (await this.tracker.until(() => this.tracker.inFlight === 0, deadline))) {
+      const accepted = this.tracker.accepted;
+      await afterPendingInput();
+      // net.Server's close: stop accepting only (http.Server's would also close idle connections now).
+      if (this.tracker.inFlight === 0 && this.tracker.accepted === accepted) NetServer.prototype.close.call(server);
     }
-    return { ...this.report, cut, elapsedMs: Date.now() - started };
-  }
+    const listenerClosedMs = Date.now() - started;
 
-  private track(request: FastifyRequest, reply: FastifyReply): void {
-    const socket = request.raw.socket;
-    const arrivedDraining = this.draining;
-    this.inFlight += 1;
-    this.perSocket.set(socket, (this.perSocket.get(socket) ?? 0) + 1);
-    // 'close' comes after the response is sent, and also when the client goes away before it is.
-    reply.raw.once('close', () => {
-      this.inFlight -= 1;
-      this.perSocket.set(socket, (this.perSocket.get(socket) ?? 1) - 1);
-      if (this.draining && !arrivedDraining) this.report.completed += 1;
-      if (this.draining && this.inFlight === 0) this.onIdle?.();
-    });
+    // Answered connections close themselves (Connection: close); those with nothing received are closed here.
+    while (this.tracker.openConnections > 0 && Date.now() < deadline) {
+      await afterPendingInput();
+      this.tracker.closeIdle(true);
+      if (this.tracker.openConnections > 0) await this.tracker.nextChange(deadline);
+    }
+    if (server.listening) NetServer.prototype.close.call(server);
+    const cut = this.tracker.closeAll();
+    return {
+      inFlight,
+      completed: Math.min(inFlight, this.tracker.finishedSinceMark),
+      refused: this.refused,
+      listenerClosedMs,
+      cut,
+      elapsedMs: Date.now() - started,
+    };
   }
-}
-
-/** Whether `promise` settled before `deadline` (epoch ms). */
-async function within(promise: Promise<void>, deadline: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function connectionCount(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
 }

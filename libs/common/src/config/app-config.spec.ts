@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       redisKeyPrefix: 'listing-api:',
       trustProxy: false,
       shutdownTimeoutMs: 10000,
+      shutdownDelayMs: 0,
       dataDir: '.data',
       bodyLimitBytes: 102400,
       logLevel: 'log',
@@ -138,6 +139,15 @@ describe('loadConfig', () => {
     for (const raw of ['1e1', 'fifty']) {
       expect(() => loadConfig({ AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING: raw })).toThrow(new ConfigError([`AUTH_RATE_LIMIT_PER_ACCOUNT_CEILING must be an integer from 1 to 1000000, got "${raw}"`]));
     }
+  });
+
+  it('reads the shutdown delay, which must fit in the shutdown timeout (that counts from the signal)', () => {
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '20000' })).toMatchObject({ shutdownDelayMs: 5000, shutdownTimeoutMs: 20000 });
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '0' }).shutdownDelayMs).toBe(0);
+    expect(() => loadConfig({ SHUTDOWN_DELAY_MS: '10000' })).toThrow(
+      new ConfigError(['SHUTDOWN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (10000), which counts from the signal and includes the delay, got "10000"']),
+    );
+    expect(() => loadConfig({ SHUTDOWN_DELAY_MS: '-1' })).toThrow('SHUTDOWN_DELAY_MS must be an integer from 0 to 600000, got "-1"');
   });
 
   it('treats an empty variable as unset and ignores variables it does not know', () => {

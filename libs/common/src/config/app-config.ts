@@ -20,6 +20,7 @@ const ADMIN_EMAIL = text('ADMIN_EMAIL');
 const ADMIN_PASSWORD = matching('ADMIN_PASSWORD', /^[\s\S]{8,256}$/u, 'must be 8 to 256 characters');
 /** Per account and client address (a refresh token: per token). */
 const AUTH_RATE_LIMIT_PER_ACCOUNT = integer('AUTH_RATE_LIMIT_PER_ACCOUNT', 1, 100_000).default(5);
+const SHUTDOWN_TIMEOUT_MS = integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000);
 
 export const APP_CONFIG_SCHEMA = {
   nodeEnv: NODE_ENV,
@@ -55,8 +56,15 @@ export const APP_CONFIG_SCHEMA = {
     'must be a hop count (like 1) or a comma-separated list of proxy addresses or CIDR ranges (like 10.0.0.0/8,127.0.0.1)',
     (raw): false | number | string[] => (/^\d+$/.test(raw) ? Number(raw) : commaSeparated(raw)),
   ).default(false),
-  /** How long SIGTERM waits for requests in flight before the process exits anyway. */
-  shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000),
+  /** From SIGTERM to the exit at the latest: the delay, the drain and closing the pools fit in it. */
+  shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+  /** After SIGTERM, how long to keep serving as usual (readiness already 503) before the drain: load balancers stop sending meanwhile. */
+  shutdownDelayMs: integer('SHUTDOWN_DELAY_MS', 0, 600_000)
+    .default(0)
+    .check((delay, get) => {
+      const timeout = get(SHUTDOWN_TIMEOUT_MS);
+      return delay === 0 || delay < timeout ? undefined : `must be less than SHUTDOWN_TIMEOUT_MS (${timeout}), which counts from the signal and includes the delay, got "${delay}"`;
+    }),
   dataDir: text('DATA_DIR').default('.data'),
   bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024).default(100 * 1024),
   logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug']).default('log'),
