@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -75,6 +75,18 @@ describe('embedded PostgreSQL in a private directory (mode 700)', () => {
       expect(first.dataDir).toBe(asked);
       expect(logs).toEqual([]);
     }
+  });
+
+  it('runs in a process group of its own: a signal to the application\'s group (Ctrl-C, systemd) does not reach it', async () => {
+    const server = await startEmbeddedPostgres(path.join(home, 'group', '.data', 'postgres'), 'private_case', options);
+    servers.push(server);
+    // postmaster.pid's first line is the server's pid; /proc/<pid>/stat's fifth field its process group.
+    const postmaster = Number(readFileSync(path.join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const groupOf = (pid: number | 'self') => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+    expect(postmaster).toBeGreaterThan(0);
+    expect(groupOf(postmaster)).toBe(postmaster);
+    expect(groupOf(postmaster)).not.toBe(groupOf('self'));
+    await server.stop();
   });
 
   (asRoot ? it : it.skip)('fails at once, in one line, on an existing cluster the postgres account cannot reach', async () => {

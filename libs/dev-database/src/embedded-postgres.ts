@@ -88,10 +88,10 @@ interface Runner {
   env: NodeJS.ProcessEnv;
 }
 
-function spawnAs(runner: Runner, command: string, args: string[]): ChildProcess {
+function spawnAs(runner: Runner, command: string, args: string[], detached = false): ChildProcess {
   const ids = runner.account ? { uid: runner.account.uid, gid: runner.account.gid } : {};
   // cwd '/': the account may not be able to enter the current directory.
-  return spawn(command, args, { ...ids, cwd: '/', env: runner.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(command, args, { ...ids, cwd: '/', env: runner.env, stdio: ['ignore', 'pipe', 'pipe'], detached });
 }
 
 async function ensureExecutable(file: string): Promise<void> {
@@ -140,7 +140,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function startServer(runner: Runner, binDir: string, dataDir: string, port: number, adminUrl: string, spawned: (child: ChildProcess) => void): Promise<void> {
   const postgres = path.join(binDir, 'postgres');
   await ensureExecutable(postgres);
-  const child = spawnAs(runner, postgres, ['-D', dataDir, '-p', String(port)]);
+  // In a process group of its own: Ctrl-C in a terminal, or systemd's SIGTERM to the service's whole group, must reach
+  // the application only. PostgreSQL would otherwise stop (SIGINT: at once) while the application still drains the
+  // requests it has received; the application stops it itself once they are done (stop()).
+  const child = spawnAs(runner, postgres, ['-D', dataDir, '-p', String(port)], true);
   spawned(child);
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-20_000));
