@@ -41,9 +41,9 @@ const TRANSFORM_OPTIONS = { enableImplicitConversion: false };
  *
  * Why not Nest's ValidationPipe: it walks every value three more times (prototype keys, array gaps, binary
  * values: none of which a parsed JSON body or query string can hold once unsafeJsonFields has refused the
- * reserved keys) and validates asynchronously although no rule here is asynchronous. On a PUT that was about
- * 100 µs of CPU per request; this pipe runs the same class-transformer and class-validator calls with the same
- * options, synchronously (see bench/results for the figures).
+ * reserved keys) and validates asynchronously although no rule here is asynchronous. In a CPU profile of PUTs
+ * under load it took about 98 µs per request; class-transformer and class-validator themselves, which this pipe
+ * calls with the same options, take about 25 µs for that body when measured alone.
  */
 @Injectable()
 export class ApiValidationPipe implements PipeTransform {
@@ -67,14 +67,11 @@ export class ApiValidationPipe implements PipeTransform {
       return plainToInstance(dto, {}, TRANSFORM_OPTIONS);
     }
     const unsafe = unsafeJsonFields(value);
-    const errors = unsafe.length > 0 ? unsafe : undefined;
-    const entity = errors ? undefined : plainToInstance(dto, value as object, TRANSFORM_OPTIONS);
-    const failures = errors ?? flattenValidationErrors(validateSync(entity as object, VALIDATOR_OPTIONS));
-    if (failures.length === 0) return entity;
-    if (metadata.type === 'query') {
-      throw new BadRequestException({ message: 'Invalid query parameters', errors: failures } satisfies ApiErrorBody);
-    }
-    throw new ValidationFailedException(failures);
+    if (unsafe.length > 0) throw refusal(metadata.type, unsafe);
+    const entity = plainToInstance(dto, value as object, TRANSFORM_OPTIONS);
+    const failures = flattenValidationErrors(validateSync(entity, VALIDATOR_OPTIONS));
+    if (failures.length > 0) throw refusal(metadata.type, failures);
+    return entity;
   }
 
   private acceptsNoParameters(dto: Dto): boolean {
@@ -85,6 +82,12 @@ export class ApiValidationPipe implements PipeTransform {
     }
     return valid;
   }
+}
+
+/** A bad body is a 422 listing each field; a bad query string a 400 (the request itself is malformed), same shape. */
+function refusal(type: 'body' | 'query', failures: FieldError[]): Error {
+  if (type === 'query') return new BadRequestException({ message: 'Invalid query parameters', errors: failures } satisfies ApiErrorBody);
+  return new ValidationFailedException(failures);
 }
 
 function isEmptyObject(value: unknown): boolean {
