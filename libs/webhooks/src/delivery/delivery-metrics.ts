@@ -31,12 +31,12 @@ export class DeliveryMetrics {
       labelNames: ['outcome'],
     });
     for (const outcome of ['succeeded', 'failed', 'dead'] as const) this.attempts.inc({ outcome }, 0);
-    const self = this;
+    const readBacklog = () => this.readBacklog();
     metrics.gauge({
       name: 'webhook_deliveries_pending',
       help: 'Deliveries still owed, in the whole deployment: pending, or failed with a retry to come.',
       async collect() {
-        const row = await self.readBacklog();
+        const row = await readBacklog();
         this.set(row ? row.pending : Number.NaN);
       },
     });
@@ -44,7 +44,7 @@ export class DeliveryMetrics {
       name: 'webhook_oldest_pending_delivery_age_seconds',
       help: 'Age of the oldest delivery still owed (0 when none): how far behind the receivers are.',
       async collect() {
-        const row = await self.readBacklog();
+        const row = await readBacklog();
         this.set(row ? (row.oldest_age_seconds ?? 0) : Number.NaN);
       },
     });
