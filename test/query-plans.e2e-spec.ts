@@ -6,6 +6,7 @@ import { BULK_LISTINGS, BULK_PRICES_PER_LISTING, Statement, describePlan, explai
 import { chartColumns, historyVersion } from '../libs/prices/src/listing-price.statements';
 import { eventsAfter, feedEnd, feedFirstPage, feedNextPage, forgetPrices, purgeEvents, purgeHorizon, relayBatch } from '../libs/listings/src/change-feed/change-feed.statements';
 import { findKey, purgeExpiredKeys } from '../libs/listings/src/idempotency/idempotency-key.statements';
+import { selectBacklog } from '../libs/webhooks/src/webhook.statements';
 import { PrivatePostgres } from './support/private-postgres';
 import { summaryMismatches } from './support/price-summary';
 import { TestApp, startTestApp, uniqueEmail } from './support/test-app';
@@ -285,7 +286,7 @@ describe('query plans on 50 000 listings', () => {
     expect(seen.filter((text) => /listing/.test(text) && !/listing_event|webhook_|pgboss/.test(text))).toEqual([historyVersion(0).text]);
   });
 
-  describe('the change feed and idempotency keys, on 200 000 events and 50 000 keys', () => {
+  describe('the change feed, idempotency keys and the webhook backlog, on 200 000 events, 50 000 keys and 100 000 deliveries', () => {
     let position: { tx: string; sequence: string };
 
     beforeAll(async () => {
@@ -374,6 +375,27 @@ describe('query plans on 50 000 listings', () => {
       const text = describePlan(plan);
       expect(text).not.toContain('Seq Scan');
       expect(text).toContain('idempotency_key_created_date_idx');
+    });
+
+    it('the webhook backlog (read at every metrics scrape) counts through webhook_delivery_unsettled_idx, not the settled log', async () => {
+      await client.query('SAVEPOINT backlog');
+      const subscription = await client.query<{ id: number }>(
+        `INSERT INTO webhook_subscription (owner_id, url, events, filter, secret) VALUES ($1, 'https://receiver.test/hook', '{*}', '{}', 'whsec_plan') RETURNING id`,
+        [ownerId],
+      );
+      // 100 000 settled deliveries (the log a month of traffic leaves) and 25 still owed.
+      await client.query(
+        `INSERT INTO webhook_delivery (subscription_id, event_id, event_type, payload, status, created_date)
+         SELECT $1, 'evt_' || n, 'listing.price_changed', '{}', CASE WHEN n <= 25 THEN (CASE WHEN n % 2 = 0 THEN 'pending' ELSE 'failed' END) ELSE 'succeeded' END,
+           now() - (n || ' seconds')::interval
+         FROM generate_series(1, 100000) AS n`,
+        [subscription.rows[0].id],
+      );
+      await client.query('ANALYZE webhook_delivery');
+      const text = describePlan(await explain(client, selectBacklog()));
+      await client.query('ROLLBACK TO SAVEPOINT backlog');
+      expect(text).not.toContain('Seq Scan');
+      expect(text).toContain('webhook_delivery_unsettled_idx');
     });
   });
 

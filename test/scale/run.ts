@@ -2,13 +2,13 @@
  * Scale test: the production build as two instances behind nginx (the deploy/ template), on a private
  * PostgreSQL primary with a streaming replica and a private Redis, under mixed traffic, with one instance
  * stopped by SIGTERM (and restarted) and the other killed by SIGKILL mid-run, with a webhook subscription
- * delivering every change of the run to a receiver inside this process. Prints what happened and a verdict
+ * delivering every change of the run to a receiver inside this process, and Prometheus scraping both instances. Prints what happened and a verdict
  * per check; exits 1 if a check failed, 2 if the run itself could not be set up.
  *
  *   npm run test:scale -- [--duration 25] [--users 12] [--listings 10000] [--rate-limit 10] [--skip-build] [--keep]
  *
- * Needs the machine's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup), redis-server, nginx and
- * openssl (the receiver's certificate; ss, when there, tells which instance sent each delivery).
+ * Needs the machine's PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup), redis-server, nginx, prometheus
+ * (with promtool) and openssl (the receiver's certificate; ss, when there, tells which instance sent each delivery).
  * Everything runs on free ports of 127.0.0.1 under one temp dir, which is removed at the end (--keep leaves
  * it); the logs are copied to test/artifacts/scale/ with summary.json.
  */
@@ -23,6 +23,7 @@ import { Check, countBy, judgeAvailability, judgeLoginLimit, judgeReplicaReads, 
 import { probeSync } from './lib/sync';
 import { HttpClient } from './lib/http';
 import { findPostgresBin, startPostgresPair } from './lib/postgres';
+import { judgeMetrics, startPrometheus } from './lib/prometheus';
 import { printReport, Summary } from './lib/report';
 import { AppInstance, readAccessLog, startNginx, startRedis, waitForUpstream } from './lib/services';
 import { cleanup, cleanUpOnSignals, log, onCleanup, run, sleep, systemBinary } from './lib/supervisor';
@@ -80,6 +81,7 @@ function preflight(): void {
   if (!systemBinary('nginx')) missing.push('nginx (apt-get install -y nginx)');
   if (!systemBinary('redis-server')) missing.push('redis-server (apt-get install -y redis-server)');
   if (!systemBinary('openssl')) missing.push('openssl (apt-get install -y openssl)');
+  if (!systemBinary('prometheus') || !systemBinary('promtool')) missing.push('prometheus and promtool (apt-get install -y --no-install-recommends prometheus)');
   if (process.getuid?.() === 0 && !systemBinary('runuser')) missing.push('runuser (util-linux), to run PostgreSQL as the postgres account');
   try {
     findPostgresBin();
@@ -128,11 +130,12 @@ async function main(): Promise<number> {
 
   await built;
   if (!existsSync(appMain)) throw new Error(`no build at ${appMain}: run without --skip-build`);
-  step('Redis, webhook receiver (https, self-signed), two app instances, nginx');
+  step('Redis, webhook receiver (https, self-signed), two app instances, nginx, Prometheus scraping both');
   const redisUrl = await startRedis(workDir, logDir);
   // NODE_ENV=production: webhook URLs must be https. The instances trust the receiver's certificate.
   const certificate = await makeCertificate(workDir, logDir);
   const sink = await WebhookSink.start(certificate, WEBHOOK_ANSWER_DELAY_MS);
+  const metricsToken = randomBytes(24).toString('hex');
   const env = appEnvironment({
     DATABASE_URL: pg.primaryUrl,
     DATABASE_REPLICA_URL: pg.replicaUrl,
@@ -140,11 +143,13 @@ async function main(): Promise<number> {
     AUTH_RATE_LIMIT_PER_IP: String(o.rateLimit),
     ...WEBHOOK_SETTINGS,
     NODE_EXTRA_CA_CERTS: certificate.certPath,
+    METRICS_TOKEN: metricsToken,
   });
   const apps = [new AppInstance('app1', await freePort(), appMain, env, logDir), new AppInstance('app2', await freePort(), appMain, env, logDir)];
   await Promise.all(apps.map((app) => app.start()));
   const nginx = await startNginx({ root, workDir, logDir, upstreams: apps.map((app) => app.address) });
   const health = await probeHealth(apps, nginx.url);
+  const prometheus = await startPrometheus({ workDir, logDir, targets: apps.map((app) => app.address), token: metricsToken });
 
   step(`${o.users} users sign up and sign in through nginx, each from its own address`);
   const traffic = new Traffic({ baseUrl: nginx.url, runId, users: o.users, durationMs: o.durationSec * 1000, seededListings: seeded });
@@ -206,6 +211,8 @@ async function main(): Promise<number> {
     timeoutMs: WEBHOOK_WAIT_MS,
     settings: `${Object.entries(WEBHOOK_SETTINGS).map(([name, value]) => `${name}=${value}`).join(', ')}; the receiver answers 204 after ${WEBHOOK_ANSWER_DELAY_MS} ms`,
   });
+  step('Prometheus: each instance\'s request rate and pool gauges, and the dashboard\'s queries, through its HTTP API');
+  const metrics = await judgeMetrics(prometheus, apps, path.join(root, 'deploy', 'grafana', 'listing-api.json'), 20_000);
   step('checks');
   const result = traffic.result();
   const load = result.samples.filter((s) => s.op !== 'register' && s.op !== 'login');
@@ -221,6 +228,7 @@ async function main(): Promise<number> {
     judgeShutdown(kills.find((kill) => kill.signal === 'SIGTERM'), SHUTDOWN_TIMEOUT_MS),
     sync,
     webhooks,
+    metrics,
   ];
   const summary: Summary = {
     runId,
@@ -254,7 +262,7 @@ async function seed(primaryUrl: string, listings: number, logDir: string): Promi
 function appEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever the caller's shell has for the service must not leak in (a DATABASE_URL for the bench, say).
-  for (const name of Object.keys(env)) if (/^(DATABASE_|REDIS_|TRUST_PROXY|AUTH_|JWT_|ADMIN_|SHUTDOWN_|SWAGGER_|ACCESS_|REFRESH_|DATA_DIR|LOG_LEVEL|BODY_LIMIT|WEBHOOK_|CHANGE_FEED_)/.test(name)) delete env[name];
+  for (const name of Object.keys(env)) if (/^(DATABASE_|REDIS_|TRUST_PROXY|AUTH_|JWT_|ADMIN_|SHUTDOWN_|SWAGGER_|ACCESS_|REFRESH_|DATA_DIR|LOG_LEVEL|BODY_LIMIT|WEBHOOK_|CHANGE_FEED_|METRICS_)/.test(name)) delete env[name];
   return {
     ...env,
     ...extra,

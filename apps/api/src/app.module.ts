@@ -8,6 +8,7 @@ import { ApiExceptionFilter, ApiValidationPipe, AppConfig, AppConfigModule, AppL
 import { DatabaseModule } from '@app/database';
 import { HealthModule } from '@app/health';
 import { ListingsModule } from '@app/listings';
+import { MetricsModule } from '@app/metrics';
 import { PricesModule } from '@app/prices';
 import { WebhooksModule } from '@app/webhooks';
 
@@ -34,6 +35,8 @@ export class AppModule {
         ListingsModule,
         WebhooksModule,
         HealthModule,
+        // GET /metrics and the request metrics; the other modules import it for their own metrics.
+        MetricsModule,
       ],
       providers: [
         // Every global provider, here and nowhere else. Guards run before pipes; among guards, order

@@ -8,6 +8,7 @@ import { ApiKeyAuthentication } from './api-keys/api-key-authentication';
 import { AdminApiKeysController, ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { authThrottlers } from './guards/auth-throttler.guard';
+import { RateLimitMetrics } from './rate-limits/rate-limit-metrics';
 import { RedisThrottlerStorage } from './rate-limits/redis-throttler-storage';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { AccessTokens } from './tokens/access-tokens';
@@ -15,6 +16,7 @@ import { resolveJwtSecret } from './tokens/jwt-secret';
 import { RefreshTokensService } from './tokens/refresh-tokens.service';
 import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
+import { MetricsModule } from '@app/metrics';
 import { UsersModule } from '@app/users';
 
 @Module({})
@@ -29,6 +31,7 @@ export class AuthModule {
         DatabaseModule,
         AuditModule,
         UsersModule,
+        MetricsModule,
         // With REDIS_URL the counters live in Redis, so every instance behind the load balancer
         // counts against one limit; without it, in this process' memory (right for one instance).
         ThrottlerModule.forRootAsync({
@@ -63,6 +66,7 @@ export class AuthModule {
         RefreshTokensService,
         ApiKeysService,
         ApiKeyAuthentication,
+        RateLimitMetrics,
       ],
       // What the global guards (registered in AppModule with every other global provider) need.
       exports: [AUTH_SETTINGS, UsersModule, ApiKeyAuthentication],

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseAvailability } from './database-availability';
 import { createPool } from './pool';
 import type { DatabaseOptions } from './pool';
+import { PoolStats } from './pool-stats';
 import { PrismaService } from './prisma.service';
 import { DATABASE_REPLICAS, ReadReplicas, replicaLabel } from './read-replicas';
 import { DATABASE_POOL, DatabasePools, SqlService } from './sql.service';
@@ -41,8 +42,9 @@ class DatabaseSettingsModule {}
     SqlService,
     DatabasePools,
     DatabaseAvailability,
+    PoolStats,
   ],
-  exports: [PrismaService, SqlService, DatabaseAvailability],
+  exports: [PrismaService, SqlService, DatabaseAvailability, PoolStats],
 })
 export class DatabaseModule {
   /** Imported once, by the application module: the settings every DatabaseModule import connects with. */

@@ -4,6 +4,8 @@ export { DatabaseAvailability } from './database-availability';
 export { databaseErrorKind, databaseUnavailableCause, isUniqueViolation } from './database-errors';
 export type { DatabaseErrorKind } from './database-errors';
 export { DatabaseModule } from './database.module';
+export { PoolStats } from './pool-stats';
+export type { PoolSnapshot } from './pool-stats';
 export { PrismaService } from './prisma.service';
 export type { ReadSource } from './read-replicas';
 export { ReadFrom, recordVerifiedBearer } from './read-source.decorator';

@@ -55,6 +55,11 @@ export class ReadReplicas {
     return this.replicas.length;
   }
 
+  /** Each replica's pool, in DATABASE_REPLICA_URL's order (for the pool gauges). */
+  get pools(): pg.Pool[] {
+    return this.replicas.map(({ pool }) => pool);
+  }
+
   /** Runs the read on the next available replica; on the primary (`onPrimary`) if none is available. */
   async query<R extends pg.QueryResultRow>(config: pg.QueryConfig, onPrimary: () => Promise<R[]>): Promise<R[]> {
     const index = this.pick();

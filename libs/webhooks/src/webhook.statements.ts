@@ -203,6 +203,20 @@ export const insertPing = (subscriptionId: number, eventId: string, payload: str
   prepared('webhook_delivery_insert_ping')`INSERT INTO webhook_delivery (subscription_id, event_id, event_type, payload, created_date, next_attempt_date)
     VALUES (${subscriptionId}, ${eventId}, 'webhook.ping', ${payload}, ${at}, ${at}) RETURNING id::text AS id`;
 
+export interface BacklogRow {
+  pending: number;
+  /** Seconds since the oldest unsettled delivery was created; null when there is none. */
+  oldest_age_seconds: number | null;
+}
+
+/**
+ * The deliveries still owed (pending, or failed with a retry to come), for the metrics: read at scrape time,
+ * from the partial index webhook_delivery_unsettled_idx, so it costs in proportion to the backlog, not the log.
+ */
+export const selectBacklog = (): SqlQuery =>
+  prepared('webhook_delivery_backlog')`SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_date))::float8 AS oldest_age_seconds
+    FROM webhook_delivery WHERE status IN ('pending', 'failed')`;
+
 // ---- what a delivery's outcome does to its subscription --------------------------------------------------
 
 /** One more dead delivery in a row; at `limit`, the subscription is disabled with the reason. */

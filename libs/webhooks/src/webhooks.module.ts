@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@app/audit';
 import { DatabaseModule } from '@app/database';
+import { MetricsModule } from '@app/metrics';
 import { ListingsModule } from '@app/listings';
+import { DeliveryMetrics } from './delivery/delivery-metrics';
 import { DeliveryQueue } from './delivery/delivery-queue';
 import { DeliveryLogPurgeJob } from './delivery-log-purge.job';
 import { DeliveryWorker } from './delivery/delivery-worker';
@@ -15,8 +17,8 @@ import { WebhooksService } from './webhooks.service';
  * change feed, and the deliveries on a pg-boss queue.
  */
 @Module({
-  imports: [DatabaseModule, ListingsModule, AuditModule],
+  imports: [DatabaseModule, ListingsModule, AuditModule, MetricsModule],
   controllers: [WebhooksController],
-  providers: [WebhooksService, DeliveryQueue, DeliveryWorker, WebhookRelay, WebhooksLifecycle, DeliveryLogPurgeJob],
+  providers: [WebhooksService, DeliveryQueue, DeliveryMetrics, DeliveryWorker, WebhookRelay, WebhooksLifecycle, DeliveryLogPurgeJob],
 })
 export class WebhooksModule {}

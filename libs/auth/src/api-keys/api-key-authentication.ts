@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig, type ApiKeyAccess, type AuthenticatedUser } from '@app/common';
 import { SqlService } from '@app/database';
 import { PerMinuteCounter } from '../rate-limits/per-minute-counter';
+import { RateLimitMetrics } from '../rate-limits/rate-limit-metrics';
 import { apiKeyRefusal, hasApiKeyShape, hashApiKey } from './api-key-access';
 import { type KeyForRequestRow, keyForRequest, recordUse } from './api-key.statements';
 
@@ -33,6 +34,7 @@ export class ApiKeyAuthentication implements OnApplicationShutdown {
     private readonly sql: SqlService,
     @Inject(ThrottlerStorage) private readonly sharedCounters: ThrottlerStorage,
     config: AppConfig,
+    private readonly rateLimitMetrics: RateLimitMetrics,
   ) {
     this.limitPerMinute = config.auth.apiKeyRateLimitPerMinute;
     this.localCounter = config.redisUrl ? undefined : new PerMinuteCounter(this.limitPerMinute);
@@ -78,6 +80,7 @@ export class ApiKeyAuthentication implements OnApplicationShutdown {
   private async countRequest(id: number, reply: FastifyReply): Promise<void> {
     const retryAfterSeconds = this.localCounter ? this.countLocally(id) : await this.countShared(id);
     if (retryAfterSeconds === undefined) return;
+    this.rateLimitMetrics.rejected('api_key');
     void reply.header('retry-after', String(retryAfterSeconds));
     throw new ThrottlerException(`Too many requests with this API key: at most ${this.limitPerMinute} a minute`);
   }

@@ -1,6 +1,20 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { DEFAULT_IPV6_SUBNET_PREFIX, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerOptions, normalizeIp } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  DEFAULT_IPV6_SUBNET_PREFIX,
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerOptions,
+  type ThrottlerRequest,
+  ThrottlerStorage,
+  normalizeIp,
+} from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
+import { type RateLimit, RateLimitMetrics } from '../rate-limits/rate-limit-metrics';
 
 /**
  * Throttler names: one bucket per client IP; one per account and client IP (or per refresh token); one
@@ -11,6 +25,13 @@ export const ACCOUNT_THROTTLER = 'account';
 export const ACCOUNT_CEILING_THROTTLER = 'account-ceiling';
 
 const MINUTE_MS = 60_000;
+
+/** Each throttler as the `limit` label of its rejections (named after the setting that sizes it). */
+const RATE_LIMIT_OF: Record<string, RateLimit> = {
+  [IP_THROTTLER]: 'auth_per_ip',
+  [ACCOUNT_THROTTLER]: 'auth_per_account',
+  [ACCOUNT_CEILING_THROTTLER]: 'auth_per_account_ceiling',
+};
 
 interface AttemptRequest {
   body?: unknown;
@@ -82,9 +103,31 @@ export function authThrottlers(limits: AuthRateLimits): ThrottlerOptions[] {
   ];
 }
 
-/** ThrottlerGuard with a plain `Retry-After` header (named throttlers only set `Retry-After-<name>`). */
+/**
+ * ThrottlerGuard with a plain `Retry-After` header (named throttlers only set `Retry-After-<name>`), and each
+ * rejection counted by the throttler that made it (the exception itself does not say which).
+ */
 @Injectable()
 export class AuthThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly rateLimitMetrics: RateLimitMetrics,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    try {
+      return await super.handleRequest(request);
+    } catch (error) {
+      const limit = request.throttler.name === undefined ? undefined : RATE_LIMIT_OF[request.throttler.name];
+      if (error instanceof ThrottlerException && limit) this.rateLimitMetrics.rejected(limit);
+      throw error;
+    }
+  }
+
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(Math.max(1, detail.timeToBlockExpire)));
     return super.throwThrottlingException(context, detail);

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       dataDir: '.data',
       bodyLimitBytes: 102400,
       logLevel: 'log',
+      metricsToken: undefined,
       swaggerEnabled: true,
       auth: {
         jwtSecret: undefined,
@@ -68,6 +69,20 @@ describe('loadConfig', () => {
     expect(loadConfig(production).swaggerEnabled).toBe(false);
     expect(loadConfig({ ...production, SWAGGER_ENABLED: 'true' }).swaggerEnabled).toBe(true);
     expect(loadConfig({ SWAGGER_ENABLED: 'false' }).swaggerEnabled).toBe(false);
+  });
+
+  it('takes a metrics token of 16 visible characters or more, and never echoes a bad one', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'a'.repeat(16) }).metricsToken).toBe('a'.repeat(16));
+    for (const raw of ['short-token', 'has a space in the middle', `tab\tinside-the-token-value`]) {
+      let message = '';
+      try {
+        loadConfig({ METRICS_TOKEN: raw });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Invalid configuration: METRICS_TOKEN must be 16 to 512 visible ASCII characters/);
+      expect(message).not.toContain(raw);
+    }
   });
 
   it('refuses to start in production without a strong JWT secret', () => {

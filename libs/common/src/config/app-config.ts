@@ -68,6 +68,11 @@ export const APP_CONFIG_SCHEMA = {
   dataDir: text('DATA_DIR').default('.data'),
   bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024).default(100 * 1024),
   logLevel: oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug']).default('log'),
+  /**
+   * Unset: no /metrics (404) and no request metrics recorded. Set: GET /metrics answers Prometheus scrapes that send
+   * `Authorization: Bearer <METRICS_TOKEN>`. Visible ASCII, so that it fits a header and a Prometheus config unquoted.
+   */
+  metricsToken: matching('METRICS_TOKEN', /^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 visible ASCII characters, no spaces (try: openssl rand -hex 32)'),
   /** Swagger UI and the OpenAPI document under /docs: on, except in production unless asked for. */
   swaggerEnabled: flag('SWAGGER_ENABLED').default((get) => get(NODE_ENV) !== 'production'),
   auth: {

@@ -12,7 +12,7 @@ const PINO_LEVELS = { error: 'error', warn: 'warn', log: 'info', debug: 'debug' 
  * the net for a future `logger.log({ ...body })`. Not applied to request lines, which are built field
  * by field (request-log.ts) and are the hot path: pino's redaction about doubles the cost of a line.
  */
-const SECRETS = ['password', 'current_password', 'new_password', 'access_token', 'refresh_token', 'authorization', 'cookie', 'jwtSecret', 'adminPassword'];
+const SECRETS = ['password', 'current_password', 'new_password', 'access_token', 'refresh_token', 'authorization', 'cookie', 'jwtSecret', 'adminPassword', 'metricsToken'];
 const REDACTED_PATHS = [...SECRETS, ...SECRETS.map((key) => `*.${key}`), 'req.headers.authorization', 'req.headers.cookie'];
 
 /** The process' pino logger, in two forms, and what nestjs-pino is configured with. */

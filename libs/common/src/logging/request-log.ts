@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as Pino } from 'pino';
-import { isHealthRoute } from '../http/health-routes';
+import { isQuietRequest } from '../http/health-routes';
 import { REQUEST_ID_HEADER } from './request-id';
 
 /** One line per request, as JSON (field names are what operators query by). */
@@ -53,8 +53,8 @@ export function logRequests(fastify: FastifyInstance, logger: Pino): void {
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    // Load balancers poll the health routes every few seconds: their lines are debug, not info.
-    const level = isHealthRoute(request.routeOptions.url ?? null) ? 'debug' : 'info';
+    // Load balancers poll the health routes, and Prometheus /metrics, every few seconds: their lines are debug, not info.
+    const level = isQuietRequest(request.routeOptions.url ?? null, reply.statusCode) ? 'debug' : 'info';
     if (logger.isLevelEnabled(level)) logger[level](requestLine(request, reply), 'request completed');
     done();
   });

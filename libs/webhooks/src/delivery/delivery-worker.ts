@@ -12,6 +12,7 @@ import {
   selectAttempts,
   subscriptionDeadDelivery,
 } from '../webhook.statements';
+import { DeliveryMetrics } from './delivery-metrics';
 import { DeliveryQueue, type FetchedJob } from './delivery-queue';
 import { type SendResult, WebhookSender } from './webhook-sender';
 import { signedHeaders } from './signing';
@@ -41,6 +42,7 @@ export class DeliveryWorker {
   constructor(
     private readonly sql: SqlService,
     private readonly queue: DeliveryQueue,
+    private readonly metrics: DeliveryMetrics,
     config: AppConfig,
   ) {
     const { timeoutMs, allowPrivateUrls, concurrency, retrySchedule, disableAfterDead } = config.webhooks;
@@ -151,6 +153,7 @@ export class DeliveryWorker {
       }
       if (!row.active) {
         await this.sql.query(abandonDelivery(row.id, 'subscription inactive'));
+        this.metrics.recorded('dead');
         await this.queue.complete(job.id);
         return;
       }
@@ -191,6 +194,7 @@ export class DeliveryWorker {
     try {
       await this.sql.query(recordSuccesses(batch.map((b) => b.success), new Date()));
       await this.queue.completeMany(batch.map((b) => b.jobId));
+      this.metrics.recorded('succeeded', batch.length);
       for (const b of batch) b.done();
     } catch (error) {
       for (const b of batch) b.done(error as Error);
@@ -205,6 +209,7 @@ export class DeliveryWorker {
         await tx.query(recordAttempt(row.id, { ...base, status: 'dead', nextAttemptDate: null, jobId: null }, at));
         await tx.query(disableSubscription(row.subscription_id, 'the receiver answered 410 Gone', at));
       });
+      this.metrics.recorded('dead');
       return;
     }
     const attemptsSoFar = row.attempts + 1;
@@ -213,6 +218,7 @@ export class DeliveryWorker {
         await tx.query(recordAttempt(row.id, { ...base, status: 'dead', nextAttemptDate: null, jobId: null }, at));
         await tx.query(subscriptionDeadDelivery(row.subscription_id, this.disableAfterDead, at));
       });
+      this.metrics.recorded('dead');
       return;
     }
     const next = new Date(at.getTime() + jittered(this.schedule[attemptsSoFar - 1]));
@@ -221,6 +227,7 @@ export class DeliveryWorker {
       const outcome: AttemptOutcome = { ...base, status: 'failed', nextAttemptDate: next, jobId };
       await tx.query(recordAttempt(row.id, outcome, at));
     });
+    this.metrics.recorded('failed');
   }
 }
 
