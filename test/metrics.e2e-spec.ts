@@ -88,6 +88,12 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('is in the served OpenAPI document only where it exists (METRICS_TOKEN set)', async () => {
+    const pathsOf = async (app: typeof withMetrics) => Object.keys((await app.api.get<{ paths: Record<string, unknown> }>('/docs/openapi.json')).body.paths);
+    expect(await pathsOf(withMetrics)).toContain('/metrics');
+    expect(await pathsOf(withoutMetrics)).not.toContain('/metrics');
+  });
+
   it('is a 401 with a JSON message without the token, with a wrong one, or with an access token', async () => {
     const headers: (Record<string, string> | undefined)[] = [
       undefined,

@@ -50,7 +50,8 @@ describe('the OpenAPI document', () => {
   let document: Json;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    // With every optional route on (GET /metrics exists, and is documented, only with METRICS_TOKEN).
+    testApp = await startTestApp({ METRICS_TOKEN: 'openapi-document-test-token' });
     document = (await testApp.api.get<Json>('/docs/openapi.json')).body;
   });
   afterAll(() => testApp.close());

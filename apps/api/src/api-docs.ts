@@ -91,7 +91,11 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-export function buildDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The served document. GET /metrics is in it only when METRICS_TOKEN is set: otherwise the route answers 404 like
+ * any unknown path, and a document listing it would promise an operation that does not exist.
+ */
+export function buildDocument(app: INestApplication, options: { metricsEnabled: boolean }): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Listing API')
     .setDescription(DESCRIPTION)
@@ -106,6 +110,7 @@ export function buildDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Liveness and readiness probes for orchestrators and load balancers')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ApiErrorView, ValidationErrorView] });
+  if (!options.metricsEnabled) delete document.paths['/metrics'];
   return completeDocument(document);
 }
 
@@ -115,7 +120,7 @@ export function buildDocument(app: INestApplication): OpenAPIObject {
  */
 export function setupApiDocs(app: INestApplication, config: AppConfig): void {
   if (!config.swaggerEnabled) return;
-  SwaggerModule.setup('docs', app, () => buildDocument(app), {
+  SwaggerModule.setup('docs', app, () => buildDocument(app, { metricsEnabled: config.metricsToken !== undefined }), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
     customSiteTitle: 'Listing API',
