@@ -260,7 +260,16 @@ async function benchmarkSize(
       result.delivery =
         'unavailable' in w1h || !servers.app || typeof receiver === 'string'
           ? { unavailable: 'unavailable' in w1h ? w1h.unavailable : 'n/a' }
-          : await deliverySection({ appUrl: servers.app.baseUrl, token, items: fixtures.repriced, receiver, smoke: o.smoke, drainTimeoutMs, log, startWorker });
+          : await deliverySection({
+              appUrl: servers.app.baseUrl,
+              token,
+              items: fixtures.repriced,
+              receiver,
+              smoke: o.smoke,
+              drainTimeoutMs,
+              log,
+              startWorker,
+            });
     }
   } finally {
     await Promise.all([servers.app?.stop(), servers.base?.stop()]);

@@ -155,8 +155,8 @@ export async function undoWrites(url: string, fixtures: Fixtures): Promise<void>
 }
 
 /**
- * A token for owner1: from the service's login when it has one (proving the seeded password works),
- * otherwise minted with the claims the service will check. The same token is valid for both servers.
+ * A token for owner1 with the claims the service checks, valid 6 hours, after signing in through the service when it
+ * can (proving the seeded password works). The same token is valid for both servers.
  */
 export async function ownerToken(appUrl: string | undefined, fixtures: Fixtures, jwtSecret: string): Promise<{ token: string; source: string }> {
   if (appUrl) {
@@ -168,18 +168,24 @@ export async function ownerToken(appUrl: string | undefined, fixtures: Fixtures,
         signal: AbortSignal.timeout(10_000),
       });
       const body = (await response.json().catch(() => ({}))) as { access_token?: unknown };
-      if (response.ok && typeof body.access_token === 'string') return { token: body.access_token, source: 'POST /auth/login' };
+      // The sign-in proves the seeded password works; the runs use a token with the same claims that lives 6 hours,
+      // since a full run outlasts the service's 15-minute access tokens.
+      if (response.ok && typeof body.access_token === 'string') return { token: mint(fixtures, jwtSecret), source: 'POST /auth/login, then the same claims for 6 h' };
     } catch {
       // fall through to minting
     }
   }
-  const token = jwt.sign({ sub: String(fixtures.ownerId), ver: fixtures.tokenVersion }, createSecretKey(Buffer.from(jwtSecret, 'utf8')), {
+  return { token: mint(fixtures, jwtSecret), source: 'minted with JWT_SECRET (login unavailable)' };
+}
+
+/** An access token for owner1 with the claims the service issues and checks, valid 6 hours. */
+function mint(fixtures: Fixtures, jwtSecret: string): string {
+  return jwt.sign({ sub: String(fixtures.ownerId), ver: fixtures.tokenVersion }, createSecretKey(Buffer.from(jwtSecret, 'utf8')), {
     algorithm: 'HS256',
     issuer: 'listing-api',
     audience: 'listing-api',
     expiresIn: '6h',
   });
-  return { token, source: 'minted with JWT_SECRET (login unavailable)' };
 }
 
 /** An API key of owner1 for W1k, created through APP with the owner's access token (a build without keys: why not). */
