@@ -197,7 +197,8 @@ describe('Prometheus metrics', () => {
     const subscription = await owner.api.post<{ id: number }>('/webhooks', { url: receiver.url('/metrics-hook'), events: ['listing.created'] });
     expect(subscription.status).toBe(201);
     expect((await owner.api.post(`/webhooks/${subscription.body.id}/ping`)).status).toBe(202);
-    await receiver.waitFor('/metrics-hook', 1);
+    // Generous: under a full CI run on two cores, the first attempt may time out and be retried.
+    await receiver.waitFor('/metrics-hook', 1, { timeoutMs: 40_000 });
     // The success is recorded (and counted) a few milliseconds after the receiver answered.
     const deadline = Date.now() + 10_000;
     let after = await samples();

@@ -76,7 +76,8 @@ export interface Report {
   jwtVerify?: JwtVerifyResult;
 }
 
-export const TARGET_LINES = [0.6, 0.7];
+/** The budget of issue 21: reads at 0.80, writes at 0.85 (bench/lib/budget.ts). */
+export const TARGET_LINES = [0.8, 0.85];
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
