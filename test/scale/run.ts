@@ -13,8 +13,7 @@
  * it); the logs are copied to test/artifacts/scale/ with summary.json.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../../bench/lib/processes';
@@ -26,7 +25,7 @@ import { findPostgresBin, startPostgresPair } from './lib/postgres';
 import { judgeMetrics, startPrometheus } from './lib/prometheus';
 import { printReport, Summary } from './lib/report';
 import { AppInstance, readAccessLog, startNginx, startRedis, waitForUpstream } from './lib/services';
-import { cleanup, cleanUpOnSignals, log, onCleanup, run, sleep, systemBinary } from './lib/supervisor';
+import { cleanup, cleanUpOnSignals, log, repositoryRoot, run, runWorkspace, sleep, systemBinary } from './lib/supervisor';
 import { Traffic } from './lib/traffic';
 import { makeCertificate, WebhookSink } from './lib/webhook-sink';
 import { judgeWebhookDeliveries, subscribe } from './lib/webhooks';
@@ -60,20 +59,6 @@ function options() {
   return { durationSec: int('duration', 10, 300), users: int('users', 2, 500), listings: int('listings', 100, 1_000_000), rateLimit: int('rate-limit', 2, 100), skipBuild: values['skip-build'], keep: values.keep };
 }
 
-/**
- * The repository: the nearest folder up from this file (compiled under node_modules/.cache) with package.json.
- * From the script's path as started, not __dirname: Node resolves symlinks there, and a git worktree whose
- * node_modules links to another checkout's would otherwise build, test and write its logs into that checkout.
- */
-function repositoryRoot(): string {
-  let dir = path.dirname(path.resolve(process.argv[1]));
-  while (!existsSync(path.join(dir, 'package.json')) || dir.split(path.sep).includes('node_modules')) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** What the run needs from the machine, all named at once before anything starts. */
 function preflight(): void {
@@ -97,20 +82,7 @@ async function main(): Promise<number> {
   preflight();
   const root = repositoryRoot();
   const runId = randomBytes(3).toString('hex');
-  const started = Date.now();
-  // 0755: the postgres account and nginx's workers must be able to enter it.
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'listing-scale-'));
-  chmodSync(workDir, 0o755);
-  onCleanup('temp dir', () => {
-    if (o.keep) log(`kept ${workDir}`);
-    else rmSync(workDir, { recursive: true, force: true });
-    return Promise.resolve();
-  });
-  const logDir = path.join(workDir, 'logs');
-  mkdirSync(logDir);
-  const artifacts = path.join(root, 'test', 'artifacts', 'scale');
-  onCleanup('copy logs', () => Promise.resolve(copyLogs(workDir, artifacts)));
-  const step = (what: string) => log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
+  const { workDir, logDir, artifacts, started, step } = runWorkspace('scale', root, o.keep);
 
   const appMain = path.join(root, 'dist', 'apps', 'api', 'src', 'main.js');
   // The build runs while the databases are set up: both take a while, and mostly not the same resources.
@@ -319,20 +291,6 @@ async function killHard(app: AppInstance, traffic: Traffic, kills: Kill[]): Prom
   kill.exitMs = ms;
 }
 
-function copyLogs(workDir: string, artifacts: string): void {
-  rmSync(artifacts, { recursive: true, force: true });
-  mkdirSync(artifacts, { recursive: true });
-  cpSync(path.join(workDir, 'logs'), artifacts, { recursive: true });
-  const servers: Record<string, string> = {
-    'pg/postgres-primary.log': 'postgres-primary.log',
-    'pg/postgres-replica.log': 'postgres-replica.log',
-    'nginx/access.log': 'nginx-access.log',
-    'nginx/error.log': 'nginx-error.log',
-  };
-  for (const [from, to] of Object.entries(servers)) {
-    if (existsSync(path.join(workDir, from))) cpSync(path.join(workDir, from), path.join(artifacts, to));
-  }
-}
 
 main()
   .then(async (code) => {

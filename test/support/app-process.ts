@@ -74,6 +74,25 @@ require.extensions['.ts'] = function (module, filename) {
 require(path.resolve(root, entry));
 `;
 
+/**
+ * The environment a test starts the service's process with: nothing inherited but PATH and HOME (so the machine's
+ * settings cannot leak in), loopback, the test secret, and sign-in limits out of the way of the tests' own traffic.
+ */
+export function serviceProcessEnv(port: number, databaseUrl: string, logLevel: 'warn' | 'log'): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    LOG_LEVEL: logLevel,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+  };
+}
+
 export interface AppProcess {
   baseUrl: string;
   pid: number;
@@ -98,16 +117,7 @@ export interface AppProcessOptions {
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATABASE_URL: options.databaseUrl,
-    JWT_SECRET: TEST_JWT_SECRET,
-    AUTH_RATE_LIMIT_PER_IP: '100000',
-    AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
+    ...serviceProcessEnv(port, options.databaseUrl, 'warn'),
     ...(options.naiveListingWrites ? { NAIVE_LISTING_WRITES: '1' } : {}),
     ...options.env,
   };

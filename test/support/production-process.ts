@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@app/dev-database';
-import { TEST_JWT_SECRET } from './test-app';
+import { serviceProcessEnv } from './app-process';
 
 /**
  * The service as an operator runs it: `npm run start:prod` on a build, in a process group of its own,
@@ -60,19 +60,7 @@ export async function buildForProduction(): Promise<string> {
 
 export async function startProduction(directory: string, options: { databaseUrl: string; env?: Record<string, string> }): Promise<ProductionProcess> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'log',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    DATABASE_URL: options.databaseUrl,
-    JWT_SECRET: TEST_JWT_SECRET,
-    AUTH_RATE_LIMIT_PER_IP: '100000',
-    AUTH_RATE_LIMIT_PER_ACCOUNT: '100000',
-    ...options.env,
-  };
+  const env: NodeJS.ProcessEnv = { ...serviceProcessEnv(port, options.databaseUrl, 'log'), ...options.env };
   const npm = spawn('npm', ['run', 'start:prod'], { cwd: directory, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pgid = npm.pid ?? -1;
   let output = '';

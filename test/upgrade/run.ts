@@ -14,15 +14,14 @@
  * Needs the machine's PostgreSQL server binaries and nginx; logs go to test/artifacts/upgrade/.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../../bench/lib/processes';
 import { Check } from '../scale/lib/checks';
 import { findPostgresBin, startPostgresPair } from '../scale/lib/postgres';
 import { AppInstance, startNginx, waitForUpstream } from '../scale/lib/services';
-import { cleanup, cleanUpOnSignals, log, onCleanup, run, sleep, systemBinary } from '../scale/lib/supervisor';
+import { cleanup, cleanUpOnSignals, log, repositoryRoot, run, runWorkspace, sleep, systemBinary } from '../scale/lib/supervisor';
 import { judgeMigrations, judgeOldOnNewSchema, judgeRequests, judgeStops, printPhases, Stop, verifyUpgradeWrites } from './lib/checks';
 import { prepareOldRelease, resolveOldRevision } from './lib/old-release';
 import { UpgradeTraffic } from './lib/traffic';
@@ -50,16 +49,6 @@ function options() {
   return { from, users: int('users', 1, 100), phaseMs: 1000 * int('phase-seconds', 1, 120), skipBuild: values['skip-build'], keep: values.keep };
 }
 
-/** The repository: from the script's path as started (see test/scale/run.ts), the nearest folder with package.json outside node_modules. */
-function repositoryRoot(): string {
-  let dir = path.dirname(path.resolve(process.argv[1]));
-  while (!existsSync(path.join(dir, 'package.json')) || dir.split(path.sep).includes('node_modules')) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
 
 function preflight(): void {
   const missing: string[] = [];
@@ -81,20 +70,7 @@ async function main(): Promise<number> {
   const root = repositoryRoot();
   const rev = resolveOldRevision(root, o.from);
   const runId = randomBytes(3).toString('hex');
-  const started = Date.now();
-  // 0755: the postgres account and nginx's workers must be able to enter it.
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'listing-upgrade-'));
-  chmodSync(workDir, 0o755);
-  onCleanup('temp dir', () => {
-    if (o.keep) log(`kept ${workDir}`);
-    else rmSync(workDir, { recursive: true, force: true });
-    return Promise.resolve();
-  });
-  const logDir = path.join(workDir, 'logs');
-  mkdirSync(logDir);
-  const artifacts = path.join(root, 'test', 'artifacts', 'upgrade');
-  onCleanup('copy logs', () => Promise.resolve(copyLogs(workDir, artifacts)));
-  const step = (what: string) => log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
+  const { workDir, logDir, artifacts, started, step } = runWorkspace('upgrade', root, o.keep);
 
   step(`old release ${rev.slice(0, 10)}: git worktree, dependencies, prisma generate, nest build; meanwhile ${o.skipBuild ? '' : "HEAD's build and "}PostgreSQL primary + replica`);
   const headBuilt = o.skipBuild ? Promise.resolve() : run('npm', ['run', 'build'], { cwd: root, logPath: path.join(logDir, 'head-build.log'), timeoutMs: 300_000 });
@@ -205,14 +181,6 @@ function appEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-function copyLogs(workDir: string, artifacts: string): void {
-  rmSync(artifacts, { recursive: true, force: true });
-  mkdirSync(artifacts, { recursive: true });
-  cpSync(path.join(workDir, 'logs'), artifacts, { recursive: true });
-  for (const [from, to] of Object.entries({ 'pg/postgres-primary.log': 'postgres-primary.log', 'nginx/access.log': 'nginx-access.log', 'nginx/error.log': 'nginx-error.log' })) {
-    if (existsSync(path.join(workDir, from))) cpSync(path.join(workDir, from), path.join(artifacts, to));
-  }
-}
 
 main()
   .then(async (code) => {

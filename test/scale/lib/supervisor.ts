@@ -3,7 +3,8 @@
  * on failure, on an exception and on Ctrl-C) stops them all in reverse order and removes the temp dir.
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 type Cleanup = { name: string; run: () => Promise<void> };
@@ -155,4 +156,61 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
     await sleep(150);
   }
   throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * The repository: the nearest folder up from the running script (compiled under node_modules/.cache) with
+ * package.json. From the script's path as started, not __dirname: Node resolves symlinks there, and a git worktree
+ * whose node_modules links to another checkout's would otherwise build, test and write its logs into that checkout.
+ */
+export function repositoryRoot(): string {
+  let dir = path.dirname(path.resolve(process.argv[1]));
+  while (!existsSync(path.join(dir, 'package.json')) || dir.split(path.sep).includes('node_modules')) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('repository root not found');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The servers' own logs, copied beside the run's when they exist. */
+const SERVER_LOGS: Record<string, string> = {
+  'pg/postgres-primary.log': 'postgres-primary.log',
+  'pg/postgres-replica.log': 'postgres-replica.log',
+  'nginx/access.log': 'nginx-access.log',
+  'nginx/error.log': 'nginx-error.log',
+};
+
+/**
+ * A run's temp dir (0755: the postgres account and nginx's workers must be able to enter it) with its logs/ folder,
+ * removed at cleanup unless `keep`, and its logs copied to test/artifacts/<name>/ first; and `step`, which prints a
+ * line with the seconds since the start.
+ */
+export function runWorkspace(
+  name: string,
+  root: string,
+  keep: boolean,
+): { workDir: string; logDir: string; artifacts: string; started: number; step: (what: string) => void } {
+  const started = Date.now();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `listing-${name}-`));
+  chmodSync(workDir, 0o755);
+  onCleanup('temp dir', () => {
+    if (keep) log(`kept ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+    return Promise.resolve();
+  });
+  const logDir = path.join(workDir, 'logs');
+  mkdirSync(logDir);
+  const artifacts = path.join(root, 'test', 'artifacts', name);
+  onCleanup('copy logs', () => {
+    rmSync(artifacts, { recursive: true, force: true });
+    mkdirSync(artifacts, { recursive: true });
+    cpSync(logDir, artifacts, { recursive: true });
+    for (const [from, to] of Object.entries(SERVER_LOGS)) {
+      if (existsSync(path.join(workDir, from))) cpSync(path.join(workDir, from), path.join(artifacts, to));
+    }
+    return Promise.resolve();
+  });
+  const step = (what: string) => log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
+  return { workDir, logDir, artifacts, started, step };
 }
