@@ -2,7 +2,7 @@ import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { type Listing, aListing } from './support/listings';
 import { LogCapture } from './support/log-capture';
 import { declaredRoutes } from './support/routes';
-import { type SignedIn, type TestApp, signUp, startTestApp, uniqueEmail } from './support/test-app';
+import { type SignedIn, type TestApp, signUp, startTestApp, uniqueEmail, webhooksStarted } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const METRICS_TOKEN = 'metrics-token-for-the-e2e-suite-0123456789';
@@ -66,6 +66,7 @@ describe('Prometheus metrics', () => {
       WebhookReceiver.start(),
     ]);
     owner = await signUp(withMetrics, 'metrics');
+    await webhooksStarted(withMetrics);
   }, 60_000);
 
   afterAll(async () => {
@@ -198,7 +199,11 @@ describe('Prometheus metrics', () => {
     expect(subscription.status).toBe(201);
     expect((await owner.api.post(`/webhooks/${subscription.body.id}/ping`)).status).toBe(202);
     // Generous: under a full CI run on two cores, the first attempt may time out and be retried.
-    await receiver.waitFor('/metrics-hook', 1, { timeoutMs: 40_000 });
+    await receiver.waitFor('/metrics-hook', 1, { timeoutMs: 40_000 }).catch((error: Error) => {
+      // What the webhook side logged (its start, its retries) says why, when nothing came.
+      const webhookLines = logs.lines.filter((line) => line.context === 'Webhooks');
+      throw new Error(`${error.message}\nthe applications' webhook log lines:\n${webhookLines.map((line) => JSON.stringify(line)).join('\n')}`);
+    });
     // The success is recorded (and counted) a few milliseconds after the receiver answered.
     const deadline = Date.now() + 10_000;
     let after = await samples();

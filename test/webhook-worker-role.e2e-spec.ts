@@ -2,7 +2,7 @@ import type { DeliveryView } from '@app/webhooks';
 import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { aListing } from './support/listings';
-import { type SignedIn, type TestApp, signUp, startTestApp } from './support/test-app';
+import { type SignedIn, type TestApp, signUp, startTestApp, webhooksStarted } from './support/test-app';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 type Delivery = DeliveryView;
@@ -27,6 +27,7 @@ describe('webhooks: API-only instances and workers (WEBHOOK_WORKER)', () => {
     database = await createSuiteDatabase();
     [apiOnly, receiver] = await Promise.all([startTestApp({ ...env, WEBHOOK_WORKER: 'false' }, database.url), WebhookReceiver.start()]);
     owner = await signUp(apiOnly, 'worker-role');
+    await webhooksStarted(apiOnly);
   }, 60_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { createSuiteDatabase, type TestDatabase } from './setup/test-database';
 import { ApiClient, type ApiResponse, nextPageUrl } from './support/http';
 import { type Listing, aListing } from './support/listings';
-import { type SignedIn, type TestApp, signUp, signUpAdmin, startTestApp, uniqueEmail } from './support/test-app';
+import { type SignedIn, type TestApp, signUp, signUpAdmin, startTestApp, uniqueEmail, webhooksStarted } from './support/test-app';
 import { DeliveryLogPurgeJob, type DeliveryView } from '@app/webhooks';
 import { type AppProcess, startAppProcess } from './support/app-process';
 import { type ReceivedDelivery, WebhookReceiver } from './support/webhook-receiver';
@@ -70,7 +70,7 @@ describe('webhooks', () => {
       startAppProcess({ databaseUrl: strictDatabase.url, env: { ...env, WEBHOOK_ALLOW_PRIVATE_URLS: 'false' } }),
       WebhookReceiver.start(),
     ]);
-    [owner, other] = await Promise.all([signUp(testApp, 'hooks'), signUp(testApp, 'hooks-other')]);
+    [owner, other] = await Promise.all([signUp(testApp, 'hooks'), signUp(testApp, 'hooks-other'), webhooksStarted(testApp)]);
     db = new pg.Pool({ connectionString: database.url, max: 2 });
     strictDb = new pg.Pool({ connectionString: strictDatabase.url, max: 1 });
   }, 60_000);

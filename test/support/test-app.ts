@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { ensureAdmin } from '@app/users';
 import { createLogging, loadConfig } from '@app/common';
 import { PrismaService } from '@app/database';
+import { DeliveryQueue } from '@app/webhooks';
 import { createApp } from '../../apps/api/src/create-app';
 import { ApiClient } from './http';
 
@@ -80,4 +81,17 @@ export async function signUpAdmin(testApp: TestApp): Promise<SignedIn> {
   await ensureAdmin(testApp.prisma, email, password);
   const user = await testApp.prisma.user.findUniqueOrThrow({ where: { email }, select: { id: true } });
   return signIn(testApp, email, password, user.id);
+}
+
+/**
+ * Until the application's webhook queue is created (it starts in the background, seconds after listen on a
+ * loaded machine), a ping or a delivery retry is refused with a 503: tests that send those wait for it first.
+ */
+export async function webhooksStarted(testApp: TestApp, timeoutMs = 30_000): Promise<void> {
+  const queue = testApp.app.get(DeliveryQueue);
+  const deadline = Date.now() + timeoutMs;
+  while (!queue.ready) {
+    if (Date.now() > deadline) throw new Error(`the webhook queue was not ready ${timeoutMs} ms after the start`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

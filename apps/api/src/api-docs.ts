@@ -77,9 +77,10 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       }
       if ((operation.parameters ?? []).length > 0) addResponse(operation, 400, 'Invalid path or query parameter', ERROR_REFS.validation);
       // Any route: the database is unreachable or too slow (within DATABASE_*_TIMEOUT_MS), or the
-      // request arrived on an open connection while the service was shutting down.
+      // request arrived on an open connection while the service was shutting down (or, for a webhook ping or
+      // retry, the delivery queue is not created yet: the first seconds of a fresh database).
       operation.responses['503'] ??= {
-        description: 'Unavailable for now (database unreachable or too slow, or the service is shutting down): retry after Retry-After seconds',
+        description: 'Unavailable for now (database unreachable or too slow, the service shutting down, or, on a webhook ping or retry, deliveries still starting): retry after Retry-After seconds',
         headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
         content: { 'application/json': { schema: ERROR_REFS.api } },
       };

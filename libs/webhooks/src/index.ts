@@ -4,3 +4,5 @@ export { WebhooksModule } from './webhooks.module';
 export { DeliveryLogPurgeJob } from './delivery-log-purge.job';
 // The delivery log's wire shape, for the tests that read it.
 export type { DeliveryView } from './dto/webhook.view';
+// Whether an instance's delivery queue is there yet (a ping or a retry is a 503 until then): tests wait for it.
+export { DeliveryQueue } from './delivery/delivery-queue';

@@ -1,4 +1,4 @@
-import { HttpException, Logger, NotFoundException } from '@nestjs/common';
+import { HttpException, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ValidationFailedException } from './api-error';
 import { ApiExceptionFilter, toErrorResponse } from './api-exception.filter';
 
@@ -15,6 +15,14 @@ describe('toErrorResponse', () => {
   it('keeps per-field errors of validation failures', () => {
     const errors = [{ field: 'name', message: 'name must be a string' }];
     expect(toErrorResponse(new ValidationFailedException(errors), logger)).toEqual({ status: 422, body: { message: 'Validation failed', errors } });
+  });
+
+  it('tells when to come back on every 503, not only on database failures', () => {
+    expect(toErrorResponse(new ServiceUnavailableException('Webhook deliveries are starting: retry shortly'), logger)).toEqual({
+      status: 503,
+      body: { message: 'Webhook deliveries are starting: retry shortly' },
+      retryAfter: 5,
+    });
   });
 
   it('rewords Fastify body errors for clients', () => {

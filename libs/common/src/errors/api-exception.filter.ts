@@ -50,7 +50,9 @@ export function toErrorResponse(exception: unknown, logger: Logger, requestId?: 
     if (typeof response === 'string') return { status, body: { message: response } };
     const { message, errors } = response as { message?: unknown; errors?: ApiErrorBody['errors'] };
     const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-    return { status, body: errors ? { message: text, errors } : { message: text } };
+    // Every 503 says when to come back, whoever raised it.
+    const retryAfter = status === 503 ? { retryAfter: RETRY_AFTER_SECONDS } : {};
+    return { status, body: errors ? { message: text, errors } : { message: text }, ...retryAfter };
   }
   const kind = databaseErrorKind(exception);
   if (kind) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { SqlService, type SqlTransaction, librarySql } from '@app/database';
 import { AppConfig } from '@app/common';
 
 const QUEUE = 'webhook-delivery';
+/** PostgreSQL's SQLSTATE for a transaction it failed to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01';
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -31,6 +33,8 @@ export class DeliveryQueue {
   private readonly expireInSeconds: number;
   /** pg-boss runs timers (maintenance) from its start until its stop: a started instance must always be stopped. */
   private bossStarted = false;
+  /** The queue's row is committed (created here or by another instance): from then on a job can be enqueued. */
+  private queueReady = false;
 
   constructor(
     private readonly sql: SqlService,
@@ -57,6 +61,11 @@ export class DeliveryQueue {
     return boss;
   }
 
+  /** Whether jobs can be enqueued (see enqueue). */
+  get ready(): boolean {
+    return this.queueReady;
+  }
+
   /** Installs or migrates pg-boss's schema (idempotent, serialised by pg-boss across instances) and the queue. */
   async start(): Promise<void> {
     if (!this.bossStarted) {
@@ -70,7 +79,27 @@ export class DeliveryQueue {
       }
       this.bossStarted = true;
     }
-    await this.boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: this.expireInSeconds });
+    await this.createQueue();
+    this.queueReady = true;
+  }
+
+  /**
+   * Creates the queue unless it exists. Instances starting together on a fresh database may each create it:
+   * pg-boss's create_queue then deadlocks in one of them (it inserts the queue row and adds a foreign key to
+   * the queue table in one statement), which PostgreSQL resolves by failing that one. Its rival goes on, so
+   * the victim looks again in a moment and finds the queue there.
+   */
+  private async createQueue(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (await this.boss.getQueue(QUEUE)) return;
+      try {
+        await this.boss.createQueue(QUEUE, { name: QUEUE, policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: this.expireInSeconds });
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
+      }
+    }
   }
 
   async stop(timeoutMs: number): Promise<void> {
@@ -84,6 +113,10 @@ export class DeliveryQueue {
    * deliveries' order), which the caller stores on the deliveries.
    */
   async enqueue(tx: SqlTransaction, deliveryIds: string[], startAfter?: Date): Promise<string[]> {
+    // pg-boss inserts a job joined with its queue's row: before that row is committed, the insert adds nothing
+    // and says nothing, and the delivery would wait for a job that does not exist. So no enqueue before then (the
+    // relay and the worker start after it; a ping or a retry meanwhile is a 503, and the client tries again).
+    if (!this.queueReady) throw new ServiceUnavailableException('Webhook deliveries are starting: retry shortly');
     const jobs = deliveryIds.map((deliveryId) => ({
       id: randomUUID(),
       name: QUEUE,
