@@ -42,7 +42,8 @@ describe('DeliveryQueue', () => {
     const ids = await queue.enqueue(untouchedTransaction, ['7', '8']);
     expect(ids).toHaveLength(2);
     expect(insert).toHaveBeenCalledTimes(1);
-    expect(insert.mock.calls[0][0].map((job: { id: string; data: unknown }) => [job.id, job.data])).toEqual([
+    const [jobs] = insert.mock.calls[0] as [{ id: string; data: unknown }[]];
+    expect(jobs.map((job) => [job.id, job.data])).toEqual([
       [ids[0], { deliveryId: '7' }],
       [ids[1], { deliveryId: '8' }],
     ]);
