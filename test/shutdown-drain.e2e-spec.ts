@@ -107,7 +107,9 @@ describe('SIGTERM to the process group of npm run start:prod', () => {
     }
     expect(exit).toMatchObject({ code: 0, signal: null, groupGone: true });
     expect(exit.ms).toBeLessThanOrEqual(SHUTDOWN_TIMEOUT_MS);
-    expect(service.output()).toMatch(/SIGTERM again while shutting down: ignored/);
+    // No check here that npm's forwarded SIGTERM was logged as ignored: it reaches node within microseconds of the
+    // group's, and the kernel merges a signal that arrives while the same one is still pending (a CI run saw one
+    // line, not two). The test below sends its second signal once the drain has begun, and checks that.
 
     // What a client concludes from each answer holds: a 2xx change is stored, a 503 one is not.
     const prices = await db.query<{ listing_id: number; price_eur: string }>('SELECT listing_id, price_eur FROM listing_price WHERE listing_id = ANY($1)', [ids]);
