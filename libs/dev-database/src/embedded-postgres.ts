@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { quoteIdent } from './database-url';
 import { EmbeddedPostgresError, USE_YOUR_OWN, firstLine, postgresFailureSummary } from './embedded-postgres-errors';
+import { restoreLibraryLinks } from './embedded-postgres-links';
 import { type PostgresAccount, ROOT_BINARY_CACHE, ROOT_DATA_HOME, postgresAccount, reachableBinaries, reachableDataDirectory, runningAsRoot } from './embedded-postgres-root';
 
 export { EmbeddedPostgresError } from './embedded-postgres-errors';
@@ -216,11 +217,15 @@ export async function startEmbeddedPostgres(dataDir: string, database: string, o
     const locale = messagesLocale();
     const runner: Runner = { env: { ...process.env, LC_MESSAGES: locale } };
     let nativeDir = options.nativeDir ?? embeddedPostgresNativeDir();
+    const linked = await restoreLibraryLinks(nativeDir);
+    if (linked > 0) log(`Made the ${linked} library links the binaries need in ${nativeDir} (the package's install script did not run)`);
     let realDataDir = path.resolve(dataDir);
     if (runningAsRoot()) {
       // PostgreSQL refuses to run as root.
       runner.account = await postgresAccount();
       nativeDir = await reachableBinaries(runner.account, nativeDir, options.binaryCache ?? ROOT_BINARY_CACHE, log);
+      // A copy made before the links existed (by an older version of this code) is repaired too.
+      await restoreLibraryLinks(nativeDir);
       realDataDir = await reachableDataDirectory(runner.account, realDataDir, options.dataHome ?? ROOT_DATA_HOME, log);
     } else {
       await mkdir(path.dirname(realDataDir), { recursive: true });
