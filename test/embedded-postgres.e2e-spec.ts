@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -111,18 +111,21 @@ describe('embedded PostgreSQL in a private directory (mode 700)', () => {
   });
 
   (asRoot ? it : it.skip)('repairs a copy in the binary cache that was made before the links existed', async () => {
-    // An earlier start (before this repair existed) copied the unlinked binaries to the cache and failed in
-    // initdb; the copy stays there, so the next start must fix it rather than fail the same way again.
+    // A start by an earlier version copied the binaries to the cache without their links and failed; the copy
+    // stays there (one per package version), so the next start must fix it rather than fail the same way again.
     const cache = reachable('listing-api-stale-bin-');
-    const manifest = JSON.parse(readFileSync(path.join(embeddedPostgresNativeDir(), '..', 'package.json'), 'utf8')) as { name: string; version: string };
-    const stale = path.join(cache, `${manifest.name.replace(/^@/, '').replace(/[^A-Za-z0-9._-]+/g, '-')}-${manifest.version}`);
-    execFileSync('cp', ['-a', path.join(embeddedPostgresNativeDir(), '.'), stale]);
-    chmodSync(stale, 0o755);
+    const dataDir = path.join(home, 'stale', '.data', 'postgres');
+    const first = await startEmbeddedPostgres(dataDir, 'stale_cache_case', { ...options, binaryCache: cache, log: () => undefined });
+    servers.push(first);
+    await first.stop();
+    // The copy the first start made, made stale: as an older version left it, without its library links.
+    const [entry] = readdirSync(cache).filter((name) => !name.startsWith('.'));
+    const stale = path.join(cache, entry);
     const links = JSON.parse(readFileSync(path.join(stale, 'pg-symlinks.json'), 'utf8')) as { target: string }[];
     for (const { target } of links) rmSync(path.join(stale, path.relative('native', target)), { force: true });
     expect(existsSync(path.join(stale, 'lib', 'libpq.so.5'))).toBe(false);
 
-    const server = await startEmbeddedPostgres(path.join(home, 'stale', '.data', 'postgres'), 'stale_cache_case', { ...options, binaryCache: cache, log: () => undefined });
+    const server = await startEmbeddedPostgres(dataDir, 'stale_cache_case', { ...options, binaryCache: cache, log: () => undefined });
     servers.push(server);
     expect(await query<{ answer: number }>(server.url, 'SELECT 6 * 7 AS answer')).toEqual([{ answer: 42 }]);
     expect(lstatSync(path.join(stale, 'lib', 'libpq.so.5')).isSymbolicLink()).toBe(true);

