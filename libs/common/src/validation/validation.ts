@@ -4,6 +4,7 @@ import { type ValidatorOptions, validateSync } from 'class-validator';
 import { ApiErrorBody, FieldError, ValidationFailedException } from '../errors/api-error';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 import { unsafeJsonFields } from './strict-json';
+import { ValidationPlans } from './validation-plan';
 
 /** Flattens class-validator's tree into one entry per broken rule, named by the field's dotted path. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -22,7 +23,7 @@ const BUILT_IN_TYPES: readonly unknown[] = [String, Boolean, Number, Array, Obje
 
 type Dto = ClassConstructor<object>;
 
-const VALIDATOR_OPTIONS: ValidatorOptions = {
+export const VALIDATOR_OPTIONS: ValidatorOptions = {
   // Unknown properties are errors (the contract's `additionalProperties: false`), not silently dropped.
   whitelist: true,
   forbidNonWhitelisted: true,
@@ -31,7 +32,7 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
   validationError: { target: false, value: false },
 };
 // Nothing is coerced from one JSON type to another: "12" stays a string and fails @IsInt.
-const TRANSFORM_OPTIONS = { enableImplicitConversion: false };
+export const TRANSFORM_OPTIONS = { enableImplicitConversion: false };
 
 /**
  * Every body and query goes through this pipe: unknown properties are rejected, including `constructor`,
@@ -49,6 +50,8 @@ const TRANSFORM_OPTIONS = { enableImplicitConversion: false };
 export class ApiValidationPipe implements PipeTransform {
   /** Per query DTO: whether a query string without parameters is valid (it is the same answer every time). */
   private readonly emptyQueryValid = new Map<Dto, boolean>();
+  /** Valid input is recognised from rule lists worked out once per DTO class; anything else goes to validateSync. */
+  private readonly plans = new ValidationPlans();
 
   constructor() {
     cacheValidationMetadata();
@@ -69,6 +72,7 @@ export class ApiValidationPipe implements PipeTransform {
     const unsafe = unsafeJsonFields(value);
     if (unsafe.length > 0) throw refusal(metadata.type, unsafe);
     const entity = plainToInstance(dto, value as object, TRANSFORM_OPTIONS);
+    if (this.plans.accepts(entity)) return entity;
     const failures = flattenValidationErrors(validateSync(entity, VALIDATOR_OPTIONS));
     if (failures.length > 0) throw refusal(metadata.type, failures);
     return entity;
