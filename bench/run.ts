@@ -4,7 +4,7 @@
  * shared 2-core machine hits both alike. Prints numbers; asserts nothing about speed.
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npm run bench -- [--smoke] [--size small|large|both]
- *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 3] [--pool 10] [--threads 1] [--skip-build] [--strict]
+ *     [--duration 10] [--rounds 3] [--connections 32] [--warmup 60] [--pool 10] [--threads 1] [--skip-build] [--strict]
  *     [--scenarios R1,W1,...] [--app-main path/to/main.js] [--profile] [--pin]
  *
  * --scenarios measures only the scenarios named (add `webhooks` for the webhook delivery section and the matching
@@ -23,6 +23,12 @@
  * are started with lib/profiler-preload.js, which does nothing until told); each profile and a summary of the top
  * self-time packages and functions per request go to <results>/profiles/ (summary-<size>.md; the .cpuprofile files
  * open in Chrome DevTools and are not committed).
+ *
+ * Warm-up: before the measured rounds, each server runs each scenario in 5 s steps until two steps in a row cost the
+ * same CPU per request (within 5 %), or for --warmup seconds at most (default 60). A freshly started APP spends its
+ * first tens of seconds of a write scenario compiling (CPU per PUT 2966 µs in its first 5 s, about 1300 µs after
+ * 30 s, under 1000 µs after a minute): a fixed 3 s warm-up measured V8's JIT, not the service. BASE, with far less
+ * code, is steady after two steps. Each server's warm-up time per scenario is in the log and in latest.json.
  *
  * --pin: the servers on CPU 1, wrk and the database's backends on CPU 0, for comparing the CPU per request of two
  * builds (the req/s of a pinned run are not comparable with unpinned ones).
@@ -117,7 +123,7 @@ function parseOptions(): Options {
     smoke,
     sizes: smoke ? [SIZES.smoke] : sizeNames[values.size],
     durationSec: number('duration', values.duration, smoke ? 3 : 10, 1, 600),
-    warmupSec: number('warmup', values.warmup, smoke ? 1 : 3, 1, 60),
+    warmupSec: number('warmup', values.warmup, smoke ? 1 : 60, 1, 600),
     rounds: Math.round(number('rounds', values.rounds, smoke ? 1 : 3, 1, 20)),
     connections: Math.round(number('connections', values.connections, 32, 1, 1000)),
     threads: Math.round(number('threads', values.threads, 1, 1, 16)),
@@ -353,9 +359,14 @@ async function measure(
   const measurable = (i: number, side: Side) => servers[side] !== undefined && !runs[i][side].unavailable;
   if (scenarios.length === 0) return; // --scenarios webhooks
 
-  log(`warm-up: ${o.warmupSec} s per scenario and server`);
+  log(`warm-up: per scenario and server, ${WARMUP_STEP_SEC} s steps until the CPU per request of two in a row is within ${WARMUP_STEADY * 100} %, ${o.warmupSec} s at most`);
   for (const [i, scenario] of scenarios.entries()) {
-    for (const side of ['app', 'base'] as const) if (measurable(i, side)) await load(side, scenario, o.warmupSec).catch(() => undefined);
+    for (const side of ['app', 'base'] as const) {
+      if (!measurable(i, side)) continue;
+      const warmup = await warmUp((seconds) => load(side, scenario, seconds).then(({ result }) => result.cpuUsPerRequest), o.warmupSec);
+      runs[i][side].warmup = warmup;
+      log(`[${size.name} ${scenario.id} warm-up] ${side.toUpperCase().padEnd(4)} ${warmup.seconds} s, ${warmup.steady ? 'steady' : 'not steady within the limit'}: CPU per request ${warmup.cpuUsPerRequest.map((us) => us.toFixed(0)).join(' → ')} µs`);
+    }
   }
   for (let round = 0; round < o.rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
@@ -437,6 +448,27 @@ function smokeVerdict(sizes: SizeRuns[], files: string[], strict: boolean): numb
   return problems.length > 0 ? 1 : 0;
 }
 
+const WARMUP_STEP_SEC = 5;
+const WARMUP_STEADY = 0.05;
+
+/**
+ * Runs `step` (a load run of the given seconds, answering its CPU per request) until two runs in a row agree within
+ * WARMUP_STEADY, or `maxSec` is spent. A failed step ends the warm-up: the measured rounds then say what is wrong.
+ */
+export async function warmUp(step: (seconds: number) => Promise<number | undefined>, maxSec: number): Promise<{ seconds: number; steady: boolean; cpuUsPerRequest: number[] }> {
+  const seen: number[] = [];
+  let seconds = 0;
+  while (seconds < maxSec) {
+    const length = Math.min(WARMUP_STEP_SEC, maxSec - seconds);
+    const cpu = await step(length).catch(() => undefined);
+    seconds += length;
+    if (cpu === undefined) break;
+    seen.push(cpu);
+    if (seen.length >= 2 && Math.abs(cpu - seen[seen.length - 2]) <= WARMUP_STEADY * seen[seen.length - 2]) return { seconds, steady: true, cpuUsPerRequest: seen };
+  }
+  return { seconds, steady: false, cpuUsPerRequest: seen };
+}
+
 async function environment(serverUrl: string, tool: LoadTool, o: Options): Promise<Record<string, string | number>> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
@@ -449,6 +481,7 @@ async function environment(serverUrl: string, tool: LoadTool, o: Options): Promi
     connections: o.connections,
     loadThreads: o.threads,
     durationSec: o.durationSec,
+    warmupMaxSec: o.warmupSec,
     rounds: o.rounds,
     poolSize: o.poolSize,
   };

@@ -13,6 +13,8 @@ export type Side = 'app' | 'base';
 /** One server's measurements of one scenario: a result per round, or why there is none. */
 export interface SideRuns {
   rounds: LoadResult[];
+  /** How long the server was warmed up on the scenario before its rounds, and the CPU per request of each step. */
+  warmup?: { seconds: number; steady: boolean; cpuUsPerRequest: number[] };
   /** Set when the server could not serve the scenario: e.g. "n/a (HTTP 404)". */
   unavailable?: string;
 }
@@ -46,6 +48,9 @@ export interface SideSummary {
   errors: number;
   /** The server process's CPU µs per request answered, median of the rounds (absent where /proc is not). */
   cpuUsPerRequest?: number;
+  /** Seconds of warm-up on this scenario before the rounds, and whether its CPU per request was steady by then. */
+  warmupSec?: number;
+  warmupSteady?: boolean;
 }
 
 export interface ScenarioSummary {
@@ -93,6 +98,8 @@ function summarizeSide(runs: SideRuns): SideSummary | undefined {
     p99Ms: median(runs.rounds.map((r) => r.p99Ms)),
     errors: runs.rounds.reduce((sum, r) => sum + r.errors, 0),
     cpuUsPerRequest: optionalMedian(runs.rounds.map((r) => r.cpuUsPerRequest)),
+    warmupSec: runs.warmup?.seconds,
+    warmupSteady: runs.warmup?.steady,
   };
 }
 
@@ -156,6 +163,7 @@ function markdown(report: Report): string {
     '',
     'Req/s counts 2xx/3xx responses only; p50/p99 in ms; medians over the rounds. APP/BASE is the ratio of req/s per round: median (min–max).',
     "CPU is the server process's user + system CPU time during a run divided by the requests it answered (µs, median of the rounds; from /proc).",
+    'Before its rounds, each server ran each scenario until its CPU per request was steady (5 s steps, two in a row within 5 %; warmupMaxSec at most); each warm-up is in latest.json.',
     '',
     'Budget (issue 21): reads ≥ 0.80 in req/s with APP CPU ≤ 1.25× BASE, writes ≥ 0.85, p99 ≤ 1.5× BASE everywhere; each miss is named.',
     '',
