@@ -1,4 +1,5 @@
 import { ValidationTypes, type ValidatorConstraintInterface, type ValidationArguments, getMetadataStorage } from 'class-validator';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 type Storage = ReturnType<typeof getMetadataStorage>;
 type Metadata = ReturnType<Storage['getTargetValidationMetadatas']>[number];
@@ -53,7 +54,12 @@ const PLANNED_TYPES: ReadonlySet<string> = new Set([
 export class ValidationPlans {
   private readonly storage: Storage = getMetadataStorage();
   /** Keyed by the rule list itself: the metadata cache hands out a new list when a decorator adds a rule. */
-  private plans = new WeakMap<readonly Metadata[], ClassPlan | null>();
+  private readonly plans = new WeakMap<readonly Metadata[], ClassPlan | null>();
+
+  constructor() {
+    // Without the cache, every lookup returns a new list, and every call would work its plan out again.
+    cacheValidationMetadata();
+  }
 
   accepts(object: object): boolean {
     return this.acceptsUnder(object, undefined);
