@@ -12,19 +12,11 @@ import './lib/app-aliases';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ApiValidationPipe, TRANSFORM_OPTIONS, VALIDATOR_OPTIONS } from '../libs/common/src/validation/validation';
+import { EXAMPLE_LISTING_WRITE } from '../libs/listings/src/dto/examples';
 import { ListingWriteDto } from '../libs/listings/src/dto/listing-write.dto';
 
-const BODY = {
-  name: 'Bright two-room flat near the canal',
-  postal_address: { street_address: '12 quai de Valmy', postal_code: '75010', city: 'Paris', country: 'FR' },
-  description: 'Second floor, south facing, renovated in 2021.',
-  building_type: 'APARTMENT',
-  latest_price_eur: 380000,
-  surface_area_m2: 43,
-  rooms_count: 2,
-  bedrooms_count: 1,
-  contact_phone_number: '+33612345678',
-};
+// The documentation's example body: what a client sends.
+const BODY = EXAMPLE_LISTING_WRITE;
 
 function cpuMicros(run: () => void, iterations: number): number {
   for (let i = 0; i < 20_000; i++) run();
