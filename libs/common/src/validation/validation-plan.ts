@@ -41,7 +41,9 @@ const PLANNED_TYPES: ReadonlySet<string> = new Set([
  * decorators and constraint classes; what is done once here, class-validator's executor redoes on every call and
  * for every property: five `filter`s over the property's rules, a ValidationError per property (kept only when it
  * holds a message), a constraint-instance lookup by linear search, and `Object.keys` of the errors so far before
- * every rule. In the PUT body's allocation profile that was 32 KiB of the request's 173 KiB.
+ * every rule. For the PUT body, measured alone (`npm run bench:validation`): validateSync 10.4 µs and about 7.9 KiB
+ * allocated, this 2.6 µs and 2.3 KiB; a sampling heap profile of the server under load had put class-validator at
+ * 32 KiB of a PUT's 173 KiB.
  *
  * It only ever answers "valid" or "look closer": anything it does not model (an unknown property, a failed rule,
  * an array of nested objects, a promise, a class without rules) is "look closer", and the caller then runs
